@@ -1,0 +1,244 @@
+"""The worker's actions on one replicate; each returns an Outcome (a value, never an exception for an
+expected failure). Order and causes follow worker-spec §4.3, §5, §6."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from workerpool.common.authorization import WorkerpoolAuthorization
+from workerpool.common.errors import ChainError, SchedulerError, TransactionFailed
+from workerpool.common.hashing import result_hash, result_seal
+from workerpool.common.messages import ChainReceipt, ComputeLogs, ReplicateStatusDetails
+from workerpool.common.statuses import ChainContributionStatus, ChainTaskStatus
+from workerpool.common.statuses import ReplicateStatusCause as C
+from workerpool.compute.app import AppTask, run_app
+from workerpool.compute.layout import TaskDirs
+from workerpool.compute.results import post_compute, read_computed, result_digest, write_error_result
+
+from .checks import ContributionFacts, cannot_contribute_causes, has_enough_gas
+from .context import WorkerContext
+from .description import TaskDescription
+
+__all__ = ["Outcome", "ReplicateState", "start", "download_app", "download_data", "compute", "contribute",
+           "reveal", "upload", "complete", "abort"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    cause: C | None = None
+    details: ReplicateStatusDetails = field(default_factory=ReplicateStatusDetails)
+
+    @classmethod
+    def success(cls, **details: Any) -> Outcome:
+        return cls(True, None, ReplicateStatusDetails(**details))
+
+    @classmethod
+    def failure(cls, cause: C, message: str = "", **details: Any) -> Outcome:
+        return cls(False, cause, ReplicateStatusDetails(cause=cause, error_message=message or None, **details))
+
+
+@dataclass
+class ReplicateState:
+    chain_task_id: str
+    dirs: TaskDirs
+    authorization: WorkerpoolAuthorization | None = None
+    description: TaskDescription | None = None
+    digest: str | None = None
+
+    def ids(self) -> str:
+        return f"[task={self.chain_task_id}]"
+
+
+def _facts(ctx: WorkerContext, st: ReplicateState) -> list[C]:
+    try:
+        task = ctx.poco.view_task(st.chain_task_id)
+        stake, _ = ctx.poco.view_account(ctx.wallet)
+    except ChainError:
+        return cannot_contribute_causes(ContributionFacts(st.authorization is not None, False, None, 0, 0, False,
+                                                          0, 0))
+    worker_stake = st.description.deal.worker_stake if st.description else 0
+    deadline = st.description.contribution_deadline_s if st.description else task.contribution_deadline
+    return cannot_contribute_causes(ContributionFacts(
+        has_authorization=st.authorization is not None, chain_reachable=True, task_status=task.status,
+        contribution_deadline_s=deadline, now_s=ctx.clock(), already_contributed=task.has_contribution_from(ctx.wallet),
+        stake_nrlc=stake, worker_stake_nrlc=worker_stake))
+
+
+def _preflight(ctx: WorkerContext, st: ReplicateState) -> Outcome | None:
+    causes = _facts(ctx, st)
+    if causes:
+        log.warning("cannot contribute: %s %s", ", ".join(c.value for c in causes), st.ids())
+        return Outcome.failure(causes[0], "; ".join(c.value for c in causes))
+    return None
+
+
+def start(ctx: WorkerContext, st: ReplicateState) -> Outcome:
+    if st.description is None:
+        return Outcome.failure(C.TASK_NOT_ACTIVE, "the task is not initialized on chain")
+    if st.description.deal.is_tee:
+        return Outcome.failure(C.TASK_DESCRIPTION_INVALID, "TEE tasks are not supported by this worker")
+    return _preflight(ctx, st) or Outcome.success()
+
+
+def _error_result(st: ReplicateState, status: str, cause: C, message: str) -> Outcome:
+    """Turn a download failure into a contributable error result (worker-spec 5.3)."""
+    write_error_result(st.dirs, status, [f"{cause.value}: {message}"])
+    outcome = post_compute(st.dirs)
+    if outcome.digest is None:
+        return Outcome.failure(C.POST_COMPUTE_FAILED_UNKNOWN_ISSUE, message)
+    st.digest = outcome.digest
+    return Outcome.failure(cause, message)
+
+
+def download_app(ctx: WorkerContext, st: ReplicateState) -> Outcome:
+    if (problem := _preflight(ctx, st)) is not None:
+        return problem
+    assert st.description is not None
+    if st.description.app_type != "DOCKER" or not st.description.image:
+        return _error_result(st, "APP_DOWNLOAD_FAILED", C.APP_IMAGE_DOWNLOAD_FAILED, "the app is not a Docker image")
+    timeout_s = ctx.settings.pull_timeout_s(st.description.max_execution_time_s)
+    pull = ctx.runtime.pull_image(st.description.image, timeout_s=timeout_s)
+    if not pull.ok:
+        log.error("cannot get image %s: %s %s", st.description.image, pull.message, st.ids())
+        return _error_result(st, "APP_DOWNLOAD_FAILED", C.APP_IMAGE_DOWNLOAD_FAILED, pull.message)
+    return Outcome.success()
+
+
+def download_data(ctx: WorkerContext, st: ReplicateState) -> Outcome:
+    assert st.description is not None
+    if st.description.has_dataset:
+        return _error_result(st, "DATA_DOWNLOAD_FAILED", C.DATASET_FILE_DOWNLOAD_FAILED,
+                             "datasets are not supported yet by this worker")
+    if st.description.deal.param("iexec_input_files") not in ("", "[]"):
+        return _error_result(st, "DATA_DOWNLOAD_FAILED", C.INPUT_FILES_DOWNLOAD_FAILED,
+                             "input files are not supported yet by this worker")
+    return Outcome.success()
+
+
+def compute(ctx: WorkerContext, st: ReplicateState) -> Outcome:
+    if (problem := _preflight(ctx, st)) is not None:
+        return problem
+    d = st.description
+    assert d is not None
+    task = AppTask(chain_task_id=st.chain_task_id, deal_id=d.deal_id, task_index=d.task_index,
+                   bot_first=d.deal.bot_first, bot_size=d.deal.bot_size, image=d.image, args=d.args,
+                   max_execution_time_s=d.max_execution_time_s)
+    app = run_app(ctx.runtime, task, st.dirs, worker_name=ctx.settings.worker_name)
+    ctx.metrics.add_duration("appCompute", app.duration_s)
+    if app.cause is not None and app.cause is C.APP_NOT_FOUND_LOCALLY:
+        return Outcome.failure(app.cause, "the app image vanished after download")
+    if app.cause is not None and read_computed(st.dirs.iexec_out / "computed.json") is None:
+        # The failure itself becomes the result, so the requester learns why (worker-spec §11.1, #668).
+        write_error_result(st.dirs, "COMPUTE_FAILED", [f"{app.cause.value}: exit code {app.exit_code}"])
+    post = post_compute(st.dirs, has_callback=d.deal.has_callback)
+    logs = ComputeLogs(stdout=app.stdout, stderr=app.stderr)
+    if post.digest is None:
+        return Outcome(True, None, ReplicateStatusDetails(cause=post.cause or app.cause, exit_code=app.exit_code,
+                                                          compute_logs=logs))
+    st.digest = post.digest
+    return Outcome(True, None, ReplicateStatusDetails(cause=app.cause, exit_code=app.exit_code, compute_logs=logs,
+                                                      result_digest=post.digest))
+
+
+def restore_digest(st: ReplicateState) -> str | None:
+    """The digest of a result computed before a restart (None when there is none)."""
+    computed = read_computed(st.dirs.computed_json)
+    if computed is None or not st.dirs.zip_path.is_file():
+        return None
+    has_callback = st.description.deal.has_callback if st.description else False
+    return result_digest(st.dirs.output_dir, computed, has_callback=has_callback)
+
+
+def _receipt_details(receipt: Any) -> dict[str, Any]:
+    return {"chain_receipt": ChainReceipt(block_number=receipt.block_number, tx_hash=receipt.tx_hash)}
+
+
+def _gas_ok(ctx: WorkerContext) -> bool:
+    try:
+        return has_enough_gas(int(ctx.poco.w3.eth.get_balance(ctx.poco.w3.to_checksum_address(ctx.wallet))),
+                              ctx.settings.gas_price_cap_wei)
+    except Exception:  # a failed balance read must not stop a contribution (worker-spec §11.2)
+        return True
+
+
+def _send(ctx: WorkerContext, st: ReplicateState, what: str, event: str, send: Any) -> Outcome:
+    with ctx.tx_lock:
+        try:
+            receipt = send()
+        except TransactionFailed as e:
+            ctx.metrics.transactions.labels("failure").inc()
+            log.error("%s failed: %s %s", what, e, st.ids())
+            return Outcome.failure(C.CHAIN_RECEIPT_NOT_VALID, str(e),
+                                   **({"chain_receipt": ChainReceipt(block_number=int((e.receipt or {}).get(
+                                       "blockNumber", 0) or 0), tx_hash=e.tx_hash)} if e.tx_hash else {}))
+        except ChainError as e:
+            return Outcome.failure(C.CHAIN_UNREACHABLE, str(e))
+    ok = ctx.poco.receipt_has_event(receipt, event, st.chain_task_id)
+    ctx.metrics.transactions.labels("success" if ok else "failure").inc()
+    if not ok:
+        return Outcome.failure(C.CHAIN_RECEIPT_NOT_VALID, f"no {event} event in the receipt",
+                               **_receipt_details(receipt))
+    return Outcome.success(**_receipt_details(receipt))
+
+
+def contribute(ctx: WorkerContext, st: ReplicateState) -> Outcome:
+    if (problem := _preflight(ctx, st)) is not None:
+        return problem
+    if not _gas_ok(ctx):
+        return Outcome.failure(C.OUT_OF_GAS, f"wallet {ctx.wallet} cannot pay one transaction: send it ETH")
+    digest = st.digest or restore_digest(st)
+    if digest is None:
+        return Outcome.failure(C.DETERMINISM_HASH_NOT_FOUND, "no computed result to contribute")
+    st.digest = digest
+    auth = st.authorization
+    assert auth is not None
+    h, seal = result_hash(st.chain_task_id, digest), result_seal(ctx.wallet, st.chain_task_id, digest)
+    return _send(ctx, st, "contribute", "TaskContribute",
+                 lambda: ctx.poco.contribute(st.chain_task_id, h, seal, auth.signature,
+                                             enclave_challenge=auth.enclave_challenge))
+
+
+def reveal(ctx: WorkerContext, st: ReplicateState) -> Outcome:
+    digest = st.digest or restore_digest(st)
+    if digest is None:
+        return Outcome.failure(C.DETERMINISM_HASH_NOT_FOUND, "no computed result to reveal")
+    st.digest = digest
+    try:
+        task = ctx.poco.view_task(st.chain_task_id)
+        mine = ctx.poco.view_contribution(st.chain_task_id, ctx.wallet)
+    except ChainError as e:
+        return Outcome.failure(C.CHAIN_UNREACHABLE, str(e))
+    if (task.status is not ChainTaskStatus.REVEALING or task.reveal_deadline <= ctx.clock()
+            or mine.status is not ChainContributionStatus.CONTRIBUTED or mine.result_hash != task.consensus_value
+            or mine.result_hash != result_hash(st.chain_task_id, digest)
+            or mine.result_seal != result_seal(ctx.wallet, st.chain_task_id, digest)):
+        return Outcome.failure(C.CANNOT_REVEAL, "on-chain checks for reveal failed")
+    if not _gas_ok(ctx):
+        return Outcome.failure(C.OUT_OF_GAS, f"wallet {ctx.wallet} cannot pay one transaction: send it ETH")
+    return _send(ctx, st, "reveal", "TaskReveal", lambda: ctx.poco.reveal(st.chain_task_id, digest))
+
+
+def upload(ctx: WorkerContext, st: ReplicateState) -> Outcome:
+    if not st.dirs.zip_path.is_file():
+        return Outcome.failure(C.RESULT_LINK_MISSING, "no result zip to upload")
+    try:
+        link = ctx.client.upload_result(st.chain_task_id, st.dirs.zip_path.read_bytes())
+    except SchedulerError as e:
+        return Outcome.failure(C.RESULT_LINK_MISSING, str(e))
+    return Outcome.success(result_link=link)
+
+
+def complete(ctx: WorkerContext, st: ReplicateState) -> Outcome:
+    st.dirs.remove()
+    return Outcome.success() if not st.dirs.task_dir.exists() else Outcome.failure(C.UNKNOWN, "folder not removed")
+
+
+def abort(ctx: WorkerContext, st: ReplicateState) -> Outcome:
+    ctx.runtime.stop_containers(st.chain_task_id)
+    st.dirs.remove()
+    return Outcome.success()
