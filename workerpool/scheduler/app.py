@@ -80,6 +80,7 @@ class SchedulerServices:
         self._check_pool_owner()
         self.db = Database(settings.database_url)
         self.db.create_schema()
+        self._check_same_chain(str(w3.eth.get_block(0)["hash"].hex()))
         self.clock = ChainClock(self.poco)
         from .auth import WorkerAuth
 
@@ -110,6 +111,19 @@ class SchedulerServices:
         if owner != self.wallet:
             raise ConfigError(f"the scheduler wallet {self.wallet} does not own workerpool "
                               f"{self.settings.pool_address} (owner {owner}): use the owner's wallet")
+
+    def _check_same_chain(self, genesis: str) -> None:
+        """Refuse a database filled on another chain (e.g. a restarted dev node): its cursor and tasks lie."""
+        from .db.tables import Setting
+
+        with self.db.session() as s:
+            row = s.get(Setting, "chain_genesis")
+            if row is None:
+                s.add(Setting(key="chain_genesis", value=genesis))
+            elif row.value != genesis:
+                raise ConfigError(f"the database {self.settings.database_url} belongs to another chain (genesis "
+                                  f"{row.value}, node has {genesis}): point IEXEC_CORE_DATABASE_URL to a fresh "
+                                  "database or restore the original node")
 
     def _scan(self) -> None:
         latest = self.clock.refresh()
@@ -170,6 +184,7 @@ def create_app(services: SchedulerServices, *, run_engine: bool = True) -> FastA
             services.loop.stop()
 
     app = FastAPI(title="workerpool scheduler", version="0.1.0", lifespan=lifespan)
+    app.state.services = services
     app.include_router(build_router(services))
     return app
 

@@ -103,7 +103,7 @@ class TaskEngine:
                 timeout = reason is T.CONTRIBUTION_TIMEOUT
                 cause = TaskAbortCause.CONTRIBUTION_TIMEOUT if timeout else TaskAbortCause.UNKNOWN
                 self.notify.publish(task.chain_task_id, N.PLEASE_ABORT, worker=replicate.worker,
-                                    extra={"taskAbortCause": cause.value})
+                                    extra={"taskAbortCause": cause.value}, session=s)
         return False
 
     def _initialize(self, s: Session, task: Task, chain: ChainTask) -> bool:
@@ -134,7 +134,7 @@ class TaskEngine:
             return self._consensus_reached(s, task, chain)
         if chain.status is ChainTaskStatus.COMPLETED:
             self._set(s, task, T.FINALIZED, T.COMPLETED)
-            self.notify.publish(task.chain_task_id, N.PLEASE_COMPLETE)
+            self.notify.publish(task.chain_task_id, N.PLEASE_COMPLETE, session=s)
             return False
         if chain.status is ChainTaskStatus.ACTIVE and self._now() >= task.contribution_deadline:
             return self._fail(s, task, T.CONTRIBUTION_TIMEOUT)
@@ -163,10 +163,10 @@ class TaskEngine:
                 continue
             if replicate.contribution_hash == chain.consensus_value:
                 self.notify.publish(task.chain_task_id, N.PLEASE_REVEAL, worker=replicate.worker,
-                                    extra={"blockNumber": task.consensus_block})
+                                    extra={"blockNumber": task.consensus_block}, session=s)
             else:
                 self.notify.publish(task.chain_task_id, N.PLEASE_ABORT, worker=replicate.worker,
-                                    extra={"taskAbortCause": TaskAbortCause.CONSENSUS_REACHED.value})
+                                    extra={"taskAbortCause": TaskAbortCause.CONSENSUS_REACHED.value}, session=s)
         return True
 
     def _revealed(self, task: Task) -> list[Replicate]:
@@ -188,7 +188,7 @@ class TaskEngine:
         record_status(s, chosen, R.RESULT_UPLOAD_REQUESTED, M.POOL_MANAGER)
         if task.status != T.RESULT_UPLOADING.value:
             self._set(s, task, T.RESULT_UPLOADING)
-        self.notify.publish(task.chain_task_id, N.PLEASE_UPLOAD, worker=chosen.worker)
+        self.notify.publish(task.chain_task_id, N.PLEASE_UPLOAD, worker=chosen.worker, session=s)
         return True
 
     def _upload_phase(self, s: Session, task: Task, chain: ChainTask) -> bool:
@@ -209,7 +209,7 @@ class TaskEngine:
         if chain.status is ChainTaskStatus.COMPLETED:
             task.result_digest = chain.result_digest
             self._set(s, task, T.FINALIZED, T.COMPLETED)
-            self.notify.publish(task.chain_task_id, N.PLEASE_COMPLETE)
+            self.notify.publish(task.chain_task_id, N.PLEASE_COMPLETE, session=s)
             return False
         if chain.status is not ChainTaskStatus.REVEALING or not enough:
             return False
@@ -223,7 +223,7 @@ class TaskEngine:
             return False
         task.result_digest = chain.result_digest
         self._set(s, task, T.FINALIZED, T.COMPLETED, tx_hash=receipt.tx_hash, block=receipt.block_number)
-        self.notify.publish(task.chain_task_id, N.PLEASE_COMPLETE)
+        self.notify.publish(task.chain_task_id, N.PLEASE_COMPLETE, session=s)
         return False
 
 

@@ -10,7 +10,8 @@ import asyncio
 import logging
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import event, func, or_, select
+from sqlalchemy.orm import Session
 
 from workerpool.common.messages import TaskNotification, TaskNotificationExtra
 from workerpool.common.statuses import TaskNotificationType
@@ -34,11 +35,20 @@ class NotificationHub:
         self._event = asyncio.Event()
 
     def publish(self, chain_task_id: str, kind: TaskNotificationType, *, worker: str = "",
-                extra: dict[str, Any] | None = None) -> None:
-        """Store a notification for ``worker`` (empty = every worker of the task) and wake waiters."""
-        with self.db.session() as s:
-            s.add(Notification(chain_task_id=chain_task_id, worker=worker, type=kind.value, extra=extra or {}))
+                extra: dict[str, Any] | None = None, session: Session | None = None) -> None:
+        """Store a notification for ``worker`` (empty = every worker of the task) and wake waiters.
+
+        With ``session``, the notification joins the caller's unit of work (one writer at a time on SQLite)
+        and waiters are woken only once it is committed.
+        """
+        notification = Notification(chain_task_id=chain_task_id, worker=worker, type=kind.value, extra=extra or {})
         log.info("notify %s [task=%s worker=%s]", kind.value, chain_task_id, worker or "*")
+        if session is not None:
+            session.add(notification)
+            event.listen(session, "after_commit", lambda _s: self._wake(), once=True)
+            return
+        with self.db.session() as s:
+            s.add(notification)
         self._wake()
 
     def _wake(self) -> None:

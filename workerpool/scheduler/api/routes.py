@@ -41,16 +41,19 @@ def _task_id(value: str) -> str:
         raise HTTPException(400, "chainTaskId must be a 0x-prefixed 32-byte hex string") from e
 
 
+def current_wallet(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
+    """The wallet of the caller's JWT (401 when missing, forged or expired)."""
+    found = request.app.state.services.auth.wallet_of(authorization)
+    if found is None:
+        raise HTTPException(401, "missing or expired token: log in again (GET /workers/challenge)")
+    return str(found)
+
+
+Wallet = Annotated[str, Depends(current_wallet)]
+
+
 def build_router(services: SchedulerServices) -> APIRouter:  # noqa: C901 - one flat list of routes
     router = APIRouter()
-
-    def wallet(authorization: Annotated[str | None, Header()] = None) -> str:
-        found = services.auth.wallet_of(authorization)
-        if found is None:
-            raise HTTPException(401, "missing or expired token: log in again (GET /workers/challenge)")
-        return found
-
-    Wallet = Annotated[str, Depends(wallet)]
 
     @router.get("/version", response_class=PlainTextResponse)
     def version() -> str:
