@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import docker.errors
 import pytest
 
-from tests.integration.compute.conftest import LocalRegistry
+from tests.fixtures_docker import LocalRegistry
 from workerpool.common.statuses import ReplicateStatusCause as Cause
 from workerpool.compute.registry import RegistryCredentials
 from workerpool.compute.runtime import DockerRuntime
