@@ -76,12 +76,15 @@ class DevPool:
         self.scheduler_port = scheduler_port
         self.worker_port_base = worker_port_base
         self.ask_period_ms = ask_period_ms
+        #: children started by this object, kept so they can be reaped (the CLI leaves them running detached)
+        self._children: dict[str, Any] = {}
 
     # ---- chain -------------------------------------------------------------------------------------------
     def ensure_chain(self) -> tuple[Web3, Deployment]:
         """Start the dev node unless one answers, then deploy PoCo once (reused while the node lives)."""
         if not _answers(self.node_url):
             node = start_hardhat_node(port=self.chain_port, log_path=self.home.log("chain"))
+            self._children["chain"] = node
             self._record_pid("chain", node.pid)
         w3 = connect(self.node_url)
         deployment, deployed_now = load_or_deploy(w3, self.home.root, deployer=Account.from_key(DEV_DEPLOYER_KEY))
@@ -121,7 +124,8 @@ class DevPool:
     # ---- processes ---------------------------------------------------------------------------------------
     def scheduler_env(self, info: dict[str, Any]) -> dict[str, str]:
         return {"IEXEC_CORE_PORT": str(self.scheduler_port), "IEXEC_CORE_HOST": "127.0.0.1",
-                "IEXEC_CORE_WALLET_PATH": str(self.home.wallet("scheduler")), "IEXEC_CORE_WALLET_PASSWORD": DEV_PASSWORD,
+                "IEXEC_CORE_WALLET_PATH": str(self.home.wallet("scheduler")),
+                "IEXEC_CORE_WALLET_PASSWORD": DEV_PASSWORD,
                 "IEXEC_PRIVATE_CHAIN_ADDRESS": self.node_url, "IEXEC_HUB_ADDRESS": info["hub"],
                 "POOL_ADDRESS": info["pool"], "IEXEC_CHAIN_ID": str(info["chain_id"]),
                 "IEXEC_CORE_STATE_DIR": str(self.home.root / "scheduler"),
@@ -142,6 +146,7 @@ class DevPool:
             process = subprocess.Popen([sys.executable, "-m", "workerpool.cli.main", command],
                                        env={**os.environ, **env}, stdin=subprocess.DEVNULL, stdout=log_file,
                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self._children[name] = process
         self._record_pid(name, process.pid)
         return process.pid
 
@@ -165,7 +170,11 @@ class DevPool:
         pids = self.home.read("pids.json")
         pid = pids.pop(name, None)
         self.home.write("pids.json", pids)
-        return _terminate(pid) if pid else False
+        stopped = _terminate(pid) if pid else False
+        child = self._children.pop(name, None)
+        if child is not None:
+            child.stop() if hasattr(child, "stop") else child.wait(timeout=10)
+        return stopped
 
     def down(self) -> list[str]:
         stopped = [name for name in list(self.home.read("pids.json")) if name != "chain" and self.stop(name)]

@@ -78,7 +78,8 @@ def demo(home: Home = None, keep: bool = typer.Option(False, help="Leave the poo
 
 
 @app_cmd.command("register")
-def app_register(image: str, home: Home = None, name: str = "", price: int = typer.Option(0, help="nRLC per task")) -> None:
+def app_register(image: str, home: Home = None, name: str = "",
+                 price: int = typer.Option(0, help="nRLC per task")) -> None:
     """Register a Docker image as an app on chain and sign its app order."""
     commands.app_register(home, image=image, name=name, price_nrlc=price)
 

@@ -49,7 +49,8 @@ def workerpool_order(scheduler_url: str, category: int) -> WorkerpoolOrder:
     try:
         response = httpx.get(f"{scheduler_url}/orders/workerpool", params={"category": category}, timeout=15)
     except httpx.TransportError as e:
-        raise RequesterError(f"scheduler at {scheduler_url} is unreachable: {e} (is the pool up? `workerpool up`)") from e
+        raise RequesterError(f"scheduler at {scheduler_url} is unreachable: {e} "
+                             "(is the pool up? `workerpool up`)") from e
     if response.status_code != 200:
         raise RequesterError(f"the pool publishes no order for category {category}: {response.text[:200]}")
     orders = response.json()
@@ -81,7 +82,8 @@ def buy_task(poco: PocoClient, domain: Domain, requester_key: Any, request: RunR
 
 
 def follow_task(poco: PocoClient, scheduler_url: str, outcome: RunOutcome, *,
-                on_status: Callable[[str, str], None], poll_s: float = 0.3, timeout_s: float | None = None) -> ChainTask:
+                on_status: Callable[[str, str], None], poll_s: float = 0.3,
+                timeout_s: float | None = None) -> ChainTask:
     """Poll the scheduler and the chain until the task is COMPLETED or FAILED on chain."""
     last: tuple[str, str] = ("", "")
     started = time.monotonic()

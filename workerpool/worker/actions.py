@@ -14,9 +14,9 @@ from workerpool.common.messages import ChainReceipt, ComputeLogs, ReplicateStatu
 from workerpool.common.statuses import ChainContributionStatus, ChainTaskStatus
 from workerpool.common.statuses import ReplicateStatusCause as C
 from workerpool.compute.app import AppTask, run_app
-from workerpool.compute.layout import TaskDirs
 from workerpool.compute.computed import read_computed
 from workerpool.compute.digest import result_digest
+from workerpool.compute.layout import TaskDirs
 from workerpool.compute.results import post_compute, write_error_result
 
 from .checks import ContributionFacts, cannot_contribute_causes, has_enough_gas
