@@ -28,8 +28,9 @@ app.add_typer(task_cmd, name="task")
 Home = Annotated[Path | None, typer.Option("--home", help="State folder (default $WORKERPOOL_HOME or ~/.workerpool)")]
 
 
-def _logging(verbose: bool = False) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
+def _logging(level: int = logging.INFO) -> None:
+    """Services log at INFO; interactive commands only show warnings (their progress is printed)."""
+    logging.basicConfig(level=level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     for noisy in ("web3", "urllib3", "httpx", "httpcore", "docker", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -38,7 +39,7 @@ def _logging(verbose: bool = False) -> None:
 @app.command()
 def chain(home: Home = None, port: int = 8545, detach: bool = typer.Option(False, help="Return once deployed")) -> None:
     """Start a local Hardhat node and deploy the genuine PoCo v6.1.0 on it (reused when already there)."""
-    _logging()
+    _logging(logging.WARNING)
     commands.chain(home, port=port, detach=detach)
 
 
@@ -60,7 +61,7 @@ def worker() -> None:
 def up(home: Home = None, workers: int = typer.Option(1, min=1, max=16), chain_port: int = 8545,
        scheduler_port: int = 13000) -> None:
     """Start a complete local pool: chain, PoCo, wallets, workerpool, scheduler, workers, demo app."""
-    _logging()
+    _logging(logging.WARNING)
     commands.up(home, workers=workers, chain_port=chain_port, scheduler_port=scheduler_port)
 
 
@@ -73,7 +74,7 @@ def down(home: Home = None) -> None:
 @app.command()
 def demo(home: Home = None, keep: bool = typer.Option(False, help="Leave the pool running afterwards")) -> None:
     """Start a local pool, compute one demo task end to end, print its verified result."""
-    _logging()
+    _logging(logging.WARNING)
     raise typer.Exit(commands.demo(home, keep=keep))
 
 

@@ -56,7 +56,7 @@ def record_status(s: Session, replicate: Replicate, status: ReplicateStatus, mod
     s.refresh(replicate)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)  # not frozen: raising sets __traceback__ on the instance
 class _Refusal(Exception):
     code: int
     reason: str
