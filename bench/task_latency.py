@@ -41,7 +41,7 @@ def main(n: int) -> None:
     home = Path(tempfile.mkdtemp(prefix="wp-bench-"))
     worker_port = _free_port()
     pool = DevPool(home, chain_port=_free_port(), scheduler_port=_free_port(), worker_port_base=worker_port - 1,
-                   ask_period_ms=200)
+                   ask_period_ms=250)
     started = time.perf_counter()
     info = pool.ensure_pool(workers=1)
     build_demo_app(DockerRuntime())

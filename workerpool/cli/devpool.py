@@ -69,7 +69,7 @@ def _answers(url: str) -> bool:
 
 class DevPool:
     def __init__(self, home: Path, *, chain_port: int = 8545, scheduler_port: int = 13000,
-                 worker_port_base: int = 13100, node_url: str | None = None, ask_period_ms: int = 1000):
+                 worker_port_base: int = 13100, node_url: str | None = None, ask_period_ms: int = 250):
         self.home = PoolHome(home)
         self.chain_port = chain_port
         self.node_url = node_url or f"http://127.0.0.1:{chain_port}"
@@ -129,7 +129,7 @@ class DevPool:
                 "IEXEC_PRIVATE_CHAIN_ADDRESS": self.node_url, "IEXEC_HUB_ADDRESS": info["hub"],
                 "POOL_ADDRESS": info["pool"], "IEXEC_CHAIN_ID": str(info["chain_id"]),
                 "IEXEC_CORE_STATE_DIR": str(self.home.root / "scheduler"),
-                "IEXEC_ASK_REPLICATE_PERIOD": str(self.ask_period_ms), "IEXEC_CORE_CHAIN_POLL_PERIOD_S": "1"}
+                "IEXEC_ASK_REPLICATE_PERIOD": str(self.ask_period_ms), "IEXEC_CORE_CHAIN_POLL_PERIOD_S": "0.25"}
 
     def worker_env(self, info: dict[str, Any], index: int) -> dict[str, str]:
         return {"IEXEC_CORE_HOST": "127.0.0.1", "IEXEC_CORE_PORT": str(self.scheduler_port),
