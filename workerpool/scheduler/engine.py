@@ -148,7 +148,9 @@ class TaskEngine:
             contribution = self.poco.view_contribution(task.chain_task_id, replicate.worker)
             if contribution.status in (ChainContributionStatus.CONTRIBUTED, ChainContributionStatus.PROVED):
                 replicate.contribution_hash = contribution.result_hash
-                if R(replicate.status) in (R.CONTRIBUTING, R.RECOVERING, R.WORKER_LOST):
+                # A worker still reporting will say CONTRIBUTED itself (recording it here too raced with its
+                # report); only a silent worker's status is written by the pool manager.
+                if R(replicate.status) in (R.RECOVERING, R.WORKER_LOST):
                     record_status(s, replicate, R.CONTRIBUTED, M.POOL_MANAGER)
 
     def _consensus_reached(self, s: Session, task: Task, chain: ChainTask) -> bool:
