@@ -55,4 +55,17 @@ fi
 # ---- Docker engine ----------------------------------------------------------------------------------
 bash scripts/ensure-docker.sh
 
+# ---- PostgreSQL (integration tests run the scheduler's database layer on it too) --------------------------
+if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [[ -d /etc/postgresql ]]; then
+    say "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+  fi
+fi
+if command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; then
+  say "PostgreSQL answers on 127.0.0.1:5432"
+else
+  say "no PostgreSQL on 127.0.0.1:5432: its tests skip locally and fail in CI"
+fi
+
 say "done in $(( $(date +%s) - started )) s"
