@@ -12,7 +12,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from web3 import Web3
 from tests.fixtures_chain import free_port
 from workerpool.chain.devchain.deploy import Deployment
 from workerpool.chain.poco import PocoClient
-from workerpool.cli.devpool import DevPool
+from workerpool.chain.wallet import load_wallet
+from workerpool.cli.devpool import DEV_PASSWORD, DevPool
 from workerpool.compute.images import build_busybox_image
 from workerpool.compute.runtime import DockerRuntime
 
@@ -44,6 +46,16 @@ class Pool:
     info: dict[str, Any]
     home: Path
     poco: PocoClient
+    launchers: dict[int, list[str]] = field(default_factory=dict)
+
+    def start_worker(self, index: int) -> None:
+        self.dev.start_worker(self.info, index, launcher=self.launchers.get(index))
+
+    def wallet(self, index: int) -> str:
+        return str(load_wallet(self.dev.home.wallet(f"worker-{index}"), DEV_PASSWORD).address).lower()
+
+    def pid(self, name: str) -> int:
+        return int(self.dev.home.read("pids.json")[name])
 
     @property
     def scheduler_url(self) -> str:
@@ -75,26 +87,48 @@ def task_id_of(output: str) -> str:
     return match.group(1)
 
 
-@pytest.fixture(scope="module")
-def pool(tmp_path_factory: pytest.TempPathFactory, w3: Web3, deployment: Deployment, hardhat_node: Any,
-         docker_runtime: DockerRuntime, demo_image: str) -> Iterator[Pool]:
-    home = tmp_path_factory.mktemp("pool")
+#: Scheduler settings for end-to-end runs: detectors every second, lost workers after 15 s (pings are 10 s).
+FAST_SCHEDULER_ENV = {"REVEAL_TIMEOUT_PERIOD": "1000", "IEXEC_CORE_DETECTOR_PERIOD_S": "1",
+                      "IEXEC_CORE_WORKER_LOST_AFTER_S": "15", "IEXEC_CORE_RESULT_UPLOAD_TIMEOUT_S": "30"}
+
+
+def rogue(mode: str) -> list[str]:
+    """Launcher of a misbehaving worker (tests/e2e/rogue.py)."""
+    return [sys.executable, "-m", "tests.e2e.rogue", mode]
+
+
+@contextmanager
+def make_pool(home: Path, w3: Web3, deployment: Deployment, node_url: str, *, workers: int,
+              start_workers: int | None = None, launchers: dict[int, list[str]] | None = None) -> Iterator[Pool]:
+    """A pool with ``workers`` funded wallets, the first ``start_workers`` of them running."""
     (home / "chain.json").write_text(json.dumps(deployment.to_json()))  # reuse the session's PoCo
-    scheduler_port, worker_port = free_port(), free_port()
-    dev = DevPool(home, node_url=hardhat_node.url, scheduler_port=scheduler_port, worker_port_base=worker_port - 1,
-                  ask_period_ms=500)
-    info = dev.ensure_pool(workers=1)
-    build_busybox_image(docker_runtime, SLOW_APP, SLOW_APP_SCRIPT)
+    worker_port = free_port()
+    dev = DevPool(home, node_url=node_url, scheduler_port=free_port(), worker_port_base=worker_port - 1)
+    info = dev.ensure_pool(workers=workers)
+    pool = Pool(dev=dev, info=info, home=home, poco=PocoClient(w3, deployment.hub), launchers=launchers or {})
     try:
-        dev.start_scheduler(info)
-        dev.start_worker(info, 1)
-        pool = Pool(dev=dev, info=info, home=home, poco=PocoClient(w3, deployment.hub))
-        pool.register_app(demo_image)
+        dev.start_scheduler(info, FAST_SCHEDULER_ENV)
+        for index in range(1, (workers if start_workers is None else start_workers) + 1):
+            pool.start_worker(index)
         yield pool
     finally:
         dev.down()
         for log in sorted((home / "logs").glob("*.log")):
             sys.stderr.write(f"\n---- {log.name} (tail) ----\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def slow_image(docker_runtime: DockerRuntime) -> str:
+    build_busybox_image(docker_runtime, SLOW_APP, SLOW_APP_SCRIPT)
+    return SLOW_APP
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory: pytest.TempPathFactory, w3: Web3, deployment: Deployment, hardhat_node: Any,
+         docker_runtime: DockerRuntime, demo_image: str, slow_image: str) -> Iterator[Pool]:
+    with make_pool(tmp_path_factory.mktemp("pool"), w3, deployment, hardhat_node.url, workers=1) as pool:
+        pool.register_app(demo_image)
+        yield pool
 
 
 def wait_for(condition: Any, timeout_s: float, what: str, period_s: float = 0.2) -> Any:

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from workerpool.chain.devchain.accounts import create_app
 from workerpool.chain.devchain.deploy import Deployment
+from workerpool.chain.models import ChainTask
 from workerpool.chain.node import connect
 from workerpool.chain.poco import PocoClient
 from workerpool.chain.tx import TxSender
@@ -23,7 +24,7 @@ from workerpool.common.orders import AppOrder, Domain, sign_order
 from workerpool.common.statuses import ChainTaskStatus
 
 from .devpool import DEV_PASSWORD, DevPool, default_home
-from .requester import RunRequest, buy_task, fetch_and_verify, follow_task
+from .requester import RunRequest, buy_task, fetch_and_verify, follow_tasks
 
 __all__ = ["chain", "scheduler", "worker", "up", "down", "demo", "app_register", "run", "task_show"]
 
@@ -144,20 +145,31 @@ def _app_order(pool: DevPool, app_ref: str) -> AppOrder:
 
 
 def run(home: Path | None, app_ref: str, args: list[str], *, trust: int, category: int, output: Path,
-        timeout_s: float) -> int:
+        timeout_s: float, volume: int = 1) -> int:
+    """Buy ``volume`` tasks of an app, follow them, verify every result. Exit code: 0 all verified, 1 a task
+    failed, 2 a verified result is the app's error report, 3 a result does not match the chain."""
     started = time.monotonic()
     pool, info, account, poco, domain = _requester(home)
     request = RunRequest(app_order=_app_order(pool, app_ref), args=" ".join(args), trust=trust, category=category,
-                         scheduler_url=info["scheduler_url"])
+                         scheduler_url=info["scheduler_url"], volume=volume)
     outcome = buy_task(poco, domain, account.key, request)
-    out.print(f"deal {outcome.deal_id}\ntask {outcome.chain_task_id}")
+    out.print(f"deal {outcome.deal_id}")
+    for chain_task_id in outcome.task_ids:
+        out.print(f"task {chain_task_id}")
 
-    def show(chain_status: str, pool_status: str) -> None:
-        out.print(f"  {time.monotonic() - started:6.2f} s  chain {chain_status:<10} pool {pool_status}")
+    def show(index: int, chain_status: str, pool_status: str) -> None:
+        label = f"[{index}] " if len(outcome.task_ids) > 1 else ""
+        out.print(f"  {time.monotonic() - started:6.2f} s  {label}chain {chain_status:<10} pool {pool_status}")
 
-    chain_task = follow_task(poco, info["scheduler_url"], outcome, on_status=show, timeout_s=timeout_s)
+    done = follow_tasks(poco, info["scheduler_url"], list(outcome.task_ids), on_status=show, timeout_s=timeout_s)
+    codes = [_verify_one(done[t], output, started) for t in outcome.task_ids]
+    return max(codes)
+
+
+def _verify_one(chain_task: ChainTask, output: Path, started: float) -> int:
     if chain_task.status is not ChainTaskStatus.COMPLETED:
-        err.print(f"[red]task ended {chain_task.status.name}[/] after {time.monotonic() - started:.1f} s")
+        err.print(f"[red]task {chain_task.task_id} ended {chain_task.status.name}[/] after "
+                  f"{time.monotonic() - started:.1f} s")
         return 1
     try:
         zip_path, digest, files, app_failed = fetch_and_verify(chain_task, output)

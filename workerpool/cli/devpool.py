@@ -139,24 +139,28 @@ class DevPool:
                 "IEXEC_WORKER_WALLET_PASSWORD": DEV_PASSWORD, "POOL_ADDRESS": info["pool"],
                 "IEXEC_WORKER_OVERRIDE_AVAILABLE_CPU_COUNT": "1"}
 
-    def spawn(self, name: str, command: str, env: dict[str, str]) -> int:
+    def spawn(self, name: str, command: str, env: dict[str, str], *, launcher: list[str] | None = None) -> int:
+        """Start ``workerpool <command>`` detached (``launcher`` replaces ``python -m workerpool.cli.main``)."""
         log_path = self.home.log(name)
         log_path.parent.mkdir(parents=True, exist_ok=True)
+        argv = [*(launcher or [sys.executable, "-m", "workerpool.cli.main"]), command]
         with log_path.open("ab") as log_file:
-            process = subprocess.Popen([sys.executable, "-m", "workerpool.cli.main", command],
+            process = subprocess.Popen(argv,
                                        env={**os.environ, **env}, stdin=subprocess.DEVNULL, stdout=log_file,
                                        stderr=subprocess.STDOUT, start_new_session=True)
         self._children[name] = process
         self._record_pid(name, process.pid)
         return process.pid
 
-    def start_scheduler(self, info: dict[str, Any]) -> int:
-        pid = self.spawn("scheduler", "scheduler", self.scheduler_env(info))
+    def start_scheduler(self, info: dict[str, Any], extra_env: dict[str, str] | None = None) -> int:
+        pid = self.spawn("scheduler", "scheduler", {**self.scheduler_env(info), **(extra_env or {})})
         wait_http(f"{info['scheduler_url']}/actuator/health", timeout_s=60, log_path=self.home.log("scheduler"))
         return pid
 
-    def start_worker(self, info: dict[str, Any], index: int) -> int:
-        pid = self.spawn(f"worker-{index}", "worker", self.worker_env(info, index))
+    def start_worker(self, info: dict[str, Any], index: int, *, launcher: list[str] | None = None,
+                     extra_env: dict[str, str] | None = None) -> int:
+        pid = self.spawn(f"worker-{index}", "worker", {**self.worker_env(info, index), **(extra_env or {})},
+                         launcher=launcher)
         wait_http(f"http://127.0.0.1:{self.worker_port_base + index}/actuator/health", timeout_s=60,
                   log_path=self.home.log(f"worker-{index}"))
         return pid

@@ -89,11 +89,12 @@ def app_register(image: str, home: Home = None, name: str = "",
 def run(app_ref: Annotated[str, typer.Argument(metavar="APP", help="App address or registered image")],
         args: Annotated[list[str] | None, typer.Argument(help="Arguments given to the app")] = None,
         home: Home = None, trust: int = typer.Option(1, min=0), category: int = 0,
+        volume: int = typer.Option(1, min=1, help="How many tasks (a bag of tasks in one deal)"),
         output: Path = typer.Option(Path("results"), help="Where the verified result zip goes"),
         timeout: float = typer.Option(900, help="Give up after this many seconds")) -> None:
     """Buy one task of APP, follow it live, download the result and verify it against the chain."""
     raise typer.Exit(commands.run(home, app_ref, list(args or []), trust=trust, category=category, output=output,
-                                  timeout_s=timeout))
+                                  timeout_s=timeout, volume=volume))
 
 
 @task_cmd.command("show")

@@ -21,7 +21,8 @@ from workerpool.common.orders import AppOrder, DatasetOrder, Domain, RequestOrde
 from workerpool.common.statuses import ChainTaskStatus
 from workerpool.compute.results import digest_of_result_zip
 
-__all__ = ["RunRequest", "RunOutcome", "buy_task", "follow_task", "fetch_and_verify", "workerpool_order"]
+__all__ = ["RunRequest", "RunOutcome", "buy_task", "follow_task", "follow_tasks", "fetch_and_verify",
+           "workerpool_order"]
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,14 @@ class RunRequest:
     trust: int
     category: int
     scheduler_url: str
+    volume: int = 1
 
 
 @dataclass
 class RunOutcome:
     deal_id: str
     chain_task_id: str
+    task_ids: tuple[str, ...] = ()
     status: ChainTaskStatus = ChainTaskStatus.UNSET
     result_digest: str = ""
     result_zip: Path | None = None
@@ -67,9 +70,9 @@ def buy_task(poco: PocoClient, domain: Domain, requester_key: Any, request: RunR
     order = sign_order(RequestOrder(
         app=request.app_order.app, appmaxprice=request.app_order.appprice,
         workerpool=pool_order.workerpool, workerpoolmaxprice=pool_order.workerpoolprice, requester=requester,
-        volume=1, category=request.category, trust=request.trust, beneficiary=requester, params=params,
+        volume=request.volume, category=request.category, trust=request.trust, beneficiary=requester, params=params,
     ), domain, requester_key)
-    price = request.app_order.appprice + pool_order.workerpoolprice
+    price = (request.app_order.appprice + pool_order.workerpoolprice) * request.volume
     stake, _ = poco.view_account(requester)
     if stake < price:
         raise RequesterError(f"the requester account holds {stake} nRLC on the hub but the task costs {price} nRLC: "
@@ -78,31 +81,46 @@ def buy_task(poco: PocoClient, domain: Domain, requester_key: Any, request: RunR
         deal_id, _ = poco.match_orders(request.app_order, DatasetOrder(), pool_order, order)
     except TransactionFailed as e:
         raise RequesterError(f"matchOrders refused: {e}") from e
-    return RunOutcome(deal_id=deal_id, chain_task_id=task_id(deal_id, 0))
+    deal = poco.view_deal(deal_id)
+    ids = tuple(task_id(deal_id, i) for i in range(deal.bot_first, deal.bot_first + deal.bot_size))
+    return RunOutcome(deal_id=deal_id, chain_task_id=ids[0], task_ids=ids)
 
 
 def follow_task(poco: PocoClient, scheduler_url: str, outcome: RunOutcome, *,
                 on_status: Callable[[str, str], None], poll_s: float = 0.3,
                 timeout_s: float | None = None) -> ChainTask:
     """Poll the scheduler and the chain until the task is COMPLETED or FAILED on chain."""
-    last: tuple[str, str] = ("", "")
+    done = follow_tasks(poco, scheduler_url, [outcome.chain_task_id],
+                        on_status=lambda _i, chain, pool: on_status(chain, pool), poll_s=poll_s, timeout_s=timeout_s)
+    return done[outcome.chain_task_id]
+
+
+def follow_tasks(poco: PocoClient, scheduler_url: str, task_ids: list[str], *,
+                 on_status: Callable[[int, str, str], None], poll_s: float = 0.3,
+                 timeout_s: float | None = None) -> dict[str, ChainTask]:
+    """Follow several tasks until each is COMPLETED or FAILED on chain (or past its final deadline)."""
+    last: dict[str, tuple[str, str]] = {}
+    done: dict[str, ChainTask] = {}
     started = time.monotonic()
     with httpx.Client(timeout=10) as http:
-        while True:
-            chain = poco.view_task(outcome.chain_task_id)
-            pool_status = _pool_status(http, scheduler_url, outcome.chain_task_id)
-            current = (chain.status.name, pool_status)
-            if current != last:
-                on_status(*current)
-                last = current
-            if chain.status in (ChainTaskStatus.COMPLETED, ChainTaskStatus.FAILED):
-                return chain
-            if chain.final_deadline and poco.latest_timestamp() > chain.final_deadline + 60:
-                return chain
-            if timeout_s is not None and time.monotonic() - started > timeout_s:
-                raise RequesterError(f"task {outcome.chain_task_id} not done after {timeout_s:.0f} s "
-                                     f"(chain {chain.status.name}, pool {pool_status})")
-            time.sleep(poll_s)
+        while len(done) < len(task_ids):
+            for index, chain_task_id in enumerate(task_ids):
+                if chain_task_id in done:
+                    continue
+                chain = poco.view_task(chain_task_id)
+                current = (chain.status.name, _pool_status(http, scheduler_url, chain_task_id))
+                if current != last.get(chain_task_id):
+                    on_status(index, *current)
+                    last[chain_task_id] = current
+                if chain.status in (ChainTaskStatus.COMPLETED, ChainTaskStatus.FAILED) or (
+                        chain.final_deadline and poco.latest_timestamp() > chain.final_deadline + 60):
+                    done[chain_task_id] = chain
+            if len(done) < len(task_ids):
+                if timeout_s is not None and time.monotonic() - started > timeout_s:
+                    pending = [t for t in task_ids if t not in done]
+                    raise RequesterError(f"{len(pending)} task(s) not done after {timeout_s:.0f} s: {pending}")
+                time.sleep(poll_s)
+    return done
 
 
 def _pool_status(http: httpx.Client, scheduler_url: str, chain_task_id: str) -> str:
