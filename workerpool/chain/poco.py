@@ -24,9 +24,16 @@ if TYPE_CHECKING:
 
     from .tx import TxReceipt, TxSender
 
-__all__ = ["PocoClient", "EVENT_TOPICS"]
+__all__ = ["PocoClient", "EVENT_TOPICS", "CONTRIBUTE_GAS", "REVEAL_GAS"]
 
 log = logging.getLogger(__name__)
+
+
+#: Fixed gas limits of the worker's transactions, as the iExec worker sends them (worker-spec §6.3): no
+#: eth_estimateGas round trip, and a reverting call is still mined, so its receipt can be reported.
+CONTRIBUTE_GAS = 500_000
+#: See CONTRIBUTE_GAS; 150,000 leaves room above the iExec worker's 100,000 for PoCo v6 reveal paths.
+REVEAL_GAS = 150_000
 
 
 def _topic(signature: str) -> str:
@@ -129,13 +136,17 @@ class PocoClient:
         return self._send("initialize", [_b32(deal_id), index], description=f"initialize deal={deal_id} idx={index}")
 
     def contribute(self, task_id: str, result_hash: str, result_seal: str, authorization_sign: str, *,
-                   enclave_challenge: str = ZERO_ADDRESS, enclave_sign: str = "0x") -> TxReceipt:
+                   enclave_challenge: str = ZERO_ADDRESS, enclave_sign: str = "0x",
+                   gas: int | None = CONTRIBUTE_GAS) -> TxReceipt:
+        """Send ``contribute``; ``gas=None`` estimates instead (a reverting call is then not sent at all)."""
         args = [_b32(task_id), _b32(result_hash), _b32(result_seal), to_checksum_address(enclave_challenge),
                 _b32(enclave_sign), _b32(authorization_sign)]
-        return self._send("contribute", args, description=f"contribute task={task_id}")
+        return self._send("contribute", args, description=f"contribute task={task_id}", gas=gas)
 
-    def reveal(self, task_id: str, result_digest: str) -> TxReceipt:
-        return self._send("reveal", [_b32(task_id), _b32(result_digest)], description=f"reveal task={task_id}")
+    def reveal(self, task_id: str, result_digest: str, *, gas: int | None = REVEAL_GAS) -> TxReceipt:
+        """Send ``reveal``; ``gas=None`` estimates instead (a reverting call is then not sent at all)."""
+        return self._send("reveal", [_b32(task_id), _b32(result_digest)], description=f"reveal task={task_id}",
+                          gas=gas)
 
     def finalize(self, task_id: str, results: bytes, results_callback: bytes = b"") -> TxReceipt:
         return self._send("finalize", [_b32(task_id), results, results_callback],
@@ -153,6 +164,11 @@ class PocoClient:
 
     def claim(self, task_id: str) -> TxReceipt:
         return self._send("claim", [_b32(task_id)], description=f"claim task={task_id}")
+
+    def initialize_and_claim(self, deal_id: str, index: int) -> TxReceipt:
+        """Initialize an UNSET task past its final deadline and claim it at once (refunds the requester)."""
+        return self._send("initializeAndClaimArray", [[_b32(deal_id)], [index]],
+                          description=f"initializeAndClaim deal={deal_id} idx={index}")
 
     def match_orders(self, app: AppOrder, dataset: DatasetOrder, workerpool: WorkerpoolOrder,
                      request: RequestOrder) -> tuple[str, TxReceipt]:

@@ -23,6 +23,7 @@ class ReplicateStatus(str, Enum):
     """Where one worker's replicate of a task stands."""
 
     CREATED = "CREATED"  #: given to the worker by the scheduler
+    RUNNING = "RUNNING"  #: the worker confirms it works on this replicate (seeds/001)
     STARTING = "STARTING"  #: preflight checks running
     START_FAILED = "START_FAILED"  #: preflight checks failed
     STARTED = "STARTED"  #: preflight checks passed
@@ -35,13 +36,20 @@ class ReplicateStatus(str, Enum):
     COMPUTING = "COMPUTING"  #: the app container runs
     COMPUTE_FAILED = "COMPUTE_FAILED"  #: preflight failure before computing
     COMPUTED = "COMPUTED"  #: result packaged, digest known
+    CAN_CONTRIBUTE = "CAN_CONTRIBUTE"  #: checks before contributing passed
+    CANT_CONTRIBUTE_SINCE_STAKE_TOO_LOW = "CANT_CONTRIBUTE_SINCE_STAKE_TOO_LOW"  #: deposit below the worker stake
+    CANT_CONTRIBUTE_SINCE_TASK_NOT_ACTIVE = "CANT_CONTRIBUTE_SINCE_TASK_NOT_ACTIVE"  #: on-chain task not ACTIVE
+    CANT_CONTRIBUTE_SINCE_AFTER_DEADLINE = "CANT_CONTRIBUTE_SINCE_AFTER_DEADLINE"  #: contribution deadline passed
+    CANT_CONTRIBUTE_SINCE_CONTRIBUTION_ALREADY_SET = "CANT_CONTRIBUTE_SINCE_CONTRIBUTION_ALREADY_SET"  #: done already
     CONTRIBUTING = "CONTRIBUTING"  #: contribute transaction sent
     CONTRIBUTE_FAILED = "CONTRIBUTE_FAILED"  #: contribute could not be done
     CONTRIBUTED = "CONTRIBUTED"  #: contribution confirmed on chain
+    CANT_REVEAL = "CANT_REVEAL"  #: on-chain checks before revealing failed
     REVEALING = "REVEALING"  #: reveal transaction sent
     REVEAL_FAILED = "REVEAL_FAILED"  #: reveal could not be done
     REVEALED = "REVEALED"  #: reveal confirmed on chain
     RESULT_UPLOAD_REQUESTED = "RESULT_UPLOAD_REQUESTED"  #: this worker was picked to upload
+    RESULT_UPLOAD_REQUEST_FAILED = "RESULT_UPLOAD_REQUEST_FAILED"  #: the picked worker cannot upload
     RESULT_UPLOADING = "RESULT_UPLOADING"  #: upload under way
     RESULT_UPLOAD_FAILED = "RESULT_UPLOAD_FAILED"  #: upload failed
     RESULT_UPLOADED = "RESULT_UPLOADED"  #: the result repository holds the result
@@ -51,8 +59,12 @@ class ReplicateStatus(str, Enum):
     COMPLETING = "COMPLETING"  #: cleaning up after finalize
     COMPLETE_FAILED = "COMPLETE_FAILED"  #: clean-up failed
     COMPLETED = "COMPLETED"  #: task finalized; rewarded if in the consensus
+    REVEAL_TIMEOUT = "REVEAL_TIMEOUT"  #: in the consensus but did not reveal before the reveal deadline
     FAILED = "FAILED"  #: final failure decided by the scheduler
     ABORTED = "ABORTED"  #: stopped on the scheduler's request
+    ABORTED_ON_CONSENSUS_REACHED = "ABORTED_ON_CONSENSUS_REACHED"  #: consensus reached without this worker
+    ABORTED_ON_CONTRIBUTION_TIMEOUT = "ABORTED_ON_CONTRIBUTION_TIMEOUT"  #: contribution deadline passed
+    OUT_OF_GAS = "OUT_OF_GAS"  #: the wallet cannot pay a transaction: refill it with ETH
     RECOVERING = "RECOVERING"  #: handed back to a restarted worker
     WORKER_LOST = "WORKER_LOST"  #: the worker stopped pinging
 
@@ -64,13 +76,18 @@ class ReplicateStatus(str, Enum):
         return self in (ReplicateStatus.COMPLETED, ReplicateStatus.FAILED)
 
     def is_failure(self) -> bool:
-        return self.value.endswith("_FAILED") or self is ReplicateStatus.FAILED
+        """A step that did not succeed (the replicate may still be aborted or recovered)."""
+        return (self.value.endswith("_FAILED") or self.value.startswith("CANT_") or self in _OTHER_FAILURES)
+
+    def is_aborted(self) -> bool:
+        return self.value.startswith("ABORTED")
 
     def is_failed_before_computed(self) -> bool:
         return self.is_failure() and self.position < ReplicateStatus.COMPUTED.position
 
 
 _REPLICATE_ORDER = {status: i for i, status in enumerate(ReplicateStatus)}
+_OTHER_FAILURES = frozenset({ReplicateStatus.FAILED, ReplicateStatus.REVEAL_TIMEOUT, ReplicateStatus.OUT_OF_GAS})
 
 
 class ReplicateStatusCause(str, Enum):

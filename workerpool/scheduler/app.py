@@ -28,6 +28,17 @@ from .config import SchedulerSettings
 from .db.engine import Database
 from .db.tables import Replicate, Task
 from .deals import DealWatcher
+from .detectors import (
+    ClaimDetector,
+    ContributionTimeoutDetector,
+    Detector,
+    DetectorSchedule,
+    FinalDeadlineDetector,
+    RevealTimeoutDetector,
+    UnnotifiedDetector,
+    UploadTimeoutDetector,
+    WorkerLostDetector,
+)
 from .engine import EngineLoop, TaskEngine
 from .notifications import NotificationHub
 from .orders import OrderBook
@@ -96,11 +107,26 @@ class SchedulerServices:
         self.deals = DealWatcher(self.db, self.poco, pool=settings.pool_address,
                                  start_block=settings.start_block_number)
         self.loop = EngineLoop(self.engine, self._scan, period_s=settings.chain_poll_period_s)
+        self.loop.detectors = DetectorSchedule(self._detectors(), chain_now=self.clock.now)
         self.updater = ReplicateUpdater(self.db, self.poco, self.results, on_update=self.loop.poke)
         self.orders = OrderBook(self.db, self.poco, Domain(chain_id, settings.hub_address),
                                 pool=settings.pool_address, owner_key=self.account.key,
                                 price_nrlc=settings.order_price_nrlc, trust=settings.order_trust,
                                 volume=settings.order_volume)
+
+    def _detectors(self) -> list[Detector]:
+        s, poke, period_s = self.settings, self.loop.poke, self.settings.detector_period_s
+        return [
+            WorkerLostDetector(self.db, lost_after_s=s.worker_lost_after_s, period_s=period_s, poke=poke),
+            ContributionTimeoutDetector(self.db, period_s=period_s, poke=poke),
+            RevealTimeoutDetector(self.db, self.poco, self.notifications, period_s=s.reveal_timeout_period_s,
+                                  poke=poke),
+            FinalDeadlineDetector(self.db, period_s=period_s, poke=poke),
+            ClaimDetector(self.db, self.poco, period_s=period_s),
+            UnnotifiedDetector(self.db, self.poco, period_s=period_s, grace_s=s.unnotified_grace_s, poke=poke),
+            UploadTimeoutDetector(self.db, timeout_s=s.result_upload_timeout_s, period_s=period_s,
+                                  has_result=self.results.has, result_link_of=self.result_link, poke=poke),
+        ]
 
     def _check_pool_owner(self) -> None:
         try:

@@ -33,6 +33,8 @@ _ENV = {
     "gas_price_cap_wei": "IEXEC_GAS_PRICE_CAP",
     "chain_poll_period_s": "IEXEC_CORE_CHAIN_POLL_PERIOD_S",
     "worker_lost_after_s": "IEXEC_CORE_WORKER_LOST_AFTER_S",
+    "result_upload_timeout_s": "IEXEC_CORE_RESULT_UPLOAD_TIMEOUT_S",
+    "detector_period_s": "IEXEC_CORE_DETECTOR_PERIOD_S",
     "order_price_nrlc": "IEXEC_POOL_ORDER_PRICE",
     "order_categories": "IEXEC_POOL_ORDER_CATEGORIES",
     "order_trust": "IEXEC_POOL_ORDER_TRUST",
@@ -62,6 +64,11 @@ class SchedulerSettings(BaseModel):
     gas_price_cap_wei: int = 22_000_000_000
     chain_poll_period_s: float = 2.0
     worker_lost_after_s: float = 60.0
+    #: An elected uploader silent for this long is failed and another one elected (core-spec §6.6).
+    result_upload_timeout_s: float = 120.0
+    #: Period of the detectors (worker lost, timeouts, unnotified, claim); the reveal-timeout detector runs
+    #: every ``reveal_timeout_period_ms`` instead.
+    detector_period_s: float = 5.0
     order_price_nrlc: int = 100_000_000
     order_categories: str = "0"
     order_trust: int = 100
@@ -95,6 +102,10 @@ class SchedulerSettings(BaseModel):
             raise ConfigError("POOL_ADDRESS is 0x0: set it to the workerpool this scheduler serves")
         if self.ask_replicate_period_ms < 100:
             raise ConfigError("IEXEC_ASK_REPLICATE_PERIOD must be at least 100 (ms)")
+        for field in ("worker_lost_after_s", "result_upload_timeout_s", "detector_period_s",
+                      "reveal_timeout_period_ms"):
+            if getattr(self, field) <= 0:
+                raise ConfigError(f"{_ENV[field]} must be positive")
         state = self.state_dir
         update: dict[str, object] = {"hub_address": hub, "pool_address": pool}
         if not self.database_url:
@@ -111,6 +122,15 @@ class SchedulerSettings(BaseModel):
             return [int(c) for c in self.order_categories.split(",") if c.strip()]
         except ValueError as e:
             raise ConfigError("IEXEC_POOL_ORDER_CATEGORIES must be a comma list of category ids") from e
+
+    @property
+    def reveal_timeout_period_s(self) -> float:
+        return self.reveal_timeout_period_ms / 1000
+
+    @property
+    def unnotified_grace_s(self) -> float:
+        """How long a worker may take to report its own contribution or reveal before the pool records it."""
+        return max(5.0, 3 * self.chain_poll_period_s)
 
     @property
     def results_dir(self) -> Path:

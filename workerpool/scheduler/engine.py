@@ -11,6 +11,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,6 +33,9 @@ from .db.engine import Database
 from .db.tables import Replicate, Task, TaskStatusEntry
 from .notifications import NotificationHub
 from .replicates import record_status
+
+if TYPE_CHECKING:
+    from .detectors.base import DetectorSchedule
 
 __all__ = ["TaskEngine", "EngineLoop", "LIVE_STATUSES"]
 
@@ -81,9 +85,12 @@ class TaskEngine:
             return self._fail(s, task, T.FINAL_DEADLINE_REACHED)
         status = T(task.status)
         handler = {
-            T.RECEIVED: self._initialize, T.INITIALIZED: self._contribution_phase, T.RUNNING: self._contribution_phase,
+            # INITIALIZING / FINALIZING are found only after a crash between the status write and the
+            # transaction: the handlers read the chain and retry or move on (restart safety).
+            T.RECEIVED: self._initialize, T.INITIALIZING: self._initialize,
+            T.INITIALIZED: self._contribution_phase, T.RUNNING: self._contribution_phase,
             T.CONSENSUS_REACHED: self._reveal_phase, T.AT_LEAST_ONE_REVEALED: self._reveal_phase,
-            T.RESULT_UPLOADING: self._upload_phase, T.RESULT_UPLOADED: self._finalize,
+            T.RESULT_UPLOADING: self._upload_phase, T.RESULT_UPLOADED: self._finalize, T.FINALIZING: self._finalize,
         }.get(status)
         return handler(s, task, chain) if handler else False
 
@@ -99,7 +106,7 @@ class TaskEngine:
         task.failure_reason = reason.value
         self._set(s, task, reason, T.FAILED)
         for replicate in task.replicates:
-            if not R(replicate.status).is_final() and replicate.status != R.ABORTED.value:
+            if not R(replicate.status).is_final() and not R(replicate.status).is_aborted():
                 timeout = reason is T.CONTRIBUTION_TIMEOUT
                 cause = TaskAbortCause.CONTRIBUTION_TIMEOUT if timeout else TaskAbortCause.UNKNOWN
                 self.notify.publish(task.chain_task_id, N.PLEASE_ABORT, worker=replicate.worker,
@@ -110,7 +117,8 @@ class TaskEngine:
         if chain.status is ChainTaskStatus.UNSET:
             if self._now() >= task.contribution_deadline:
                 return self._fail(s, task, T.CONTRIBUTION_TIMEOUT)
-            self._set(s, task, T.INITIALIZING)
+            if task.status != T.INITIALIZING.value:
+                self._set(s, task, T.INITIALIZING)
             s.commit()
             try:
                 receipt = self.poco.initialize(task.deal_id, task.task_index)
@@ -161,7 +169,7 @@ class TaskEngine:
                                                           task.initialization_block) or 0
         self._set(s, task, T.CONSENSUS_REACHED, block=task.consensus_block)
         for replicate in task.replicates:
-            if R(replicate.status).is_final() or replicate.status == R.ABORTED.value:
+            if R(replicate.status).is_final() or R(replicate.status).is_aborted():
                 continue
             if replicate.contribution_hash == chain.consensus_value:
                 self.notify.publish(task.chain_task_id, N.PLEASE_REVEAL, worker=replicate.worker,
@@ -199,8 +207,8 @@ class TaskEngine:
             task.result_link = self._result_link_of(task.chain_task_id)
             self._set(s, task, T.RESULT_UPLOADED)
             return True
-        if uploader is None or uploader.status in (R.RESULT_UPLOAD_FAILED.value, R.WORKER_LOST.value,
-                                                   R.ABORTED.value, R.FAILED.value):
+        gone = (R.RESULT_UPLOAD_FAILED, R.RESULT_UPLOAD_REQUEST_FAILED, R.WORKER_LOST, R.FAILED)
+        if uploader is None or R(uploader.status) in gone or R(uploader.status).is_aborted():
             return self._request_upload(s, task)
         return False
 
@@ -215,7 +223,8 @@ class TaskEngine:
             return False
         if chain.status is not ChainTaskStatus.REVEALING or not enough:
             return False
-        self._set(s, task, T.FINALIZING)
+        if task.status != T.FINALIZING.value:
+            self._set(s, task, T.FINALIZING)
         s.commit()
         try:
             receipt = self.poco.finalize(task.chain_task_id, task.result_link.encode())
@@ -232,10 +241,13 @@ class TaskEngine:
 class EngineLoop:
     """Background thread: poll the chain, scan deals, step tasks; ``poke`` wakes it at once."""
 
-    def __init__(self, engine: TaskEngine, scan: Callable[[], object], *, period_s: float):
+    def __init__(self, engine: TaskEngine, scan: Callable[[], object], *, period_s: float,
+                 detectors: DetectorSchedule | None = None):
         self.engine = engine
         self._scan = scan
         self._period_s = period_s
+        #: Periodic detectors, run from this thread between passes (set before ``start``).
+        self.detectors = detectors
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._poked: set[str] = set()
@@ -271,5 +283,8 @@ class EngineLoop:
                 log.warning("chain not reachable, retrying: %s", e)
             except Exception:  # the loop must survive any bug in one pass; it is logged with its traceback
                 log.exception("task engine pass failed")
-            self._wake.wait(timeout=self._period_s)
+            wait_s = self._period_s
+            if self.detectors is not None:  # each detector logs its own failures (detectors/base.py)
+                wait_s = min(wait_s, self.detectors.run_due())
+            self._wake.wait(timeout=wait_s)  # a poke (also from a detector) sets it: no wait then
             self._wake.clear()

@@ -24,6 +24,7 @@ from workerpool.common.statuses import TaskNotificationType as N
 
 from .db.engine import Database
 from .db.tables import Replicate, Task
+from .history import last_relevant
 from .replicates import record_status
 
 __all__ = ["Recovery"]
@@ -31,13 +32,6 @@ __all__ = ["Recovery"]
 log = logging.getLogger(__name__)
 T = TaskStatus
 _CONTRIBUTION_PHASE = {T.RECEIVED, T.INITIALIZING, T.INITIALIZED, T.RUNNING}
-
-
-def _last_relevant(replicate: Replicate) -> R:
-    for entry in reversed(replicate.history):
-        if entry.status not in (R.RECOVERING.value, R.WORKER_LOST.value):
-            return R(entry.status)
-    return R.CREATED
 
 
 class Recovery:
@@ -52,7 +46,7 @@ class Recovery:
             replicates = s.scalars(select(Replicate).where(Replicate.worker == wallet)).all()
             for replicate in replicates:
                 task = s.get(Task, replicate.chain_task_id)
-                if task is None or R(replicate.status).is_final() or replicate.status == R.ABORTED.value:
+                if task is None or R(replicate.status).is_final() or R(replicate.status).is_aborted():
                     continue
                 action, extra = self._action(s, task, replicate)
                 if action is None:
@@ -70,13 +64,17 @@ class Recovery:
 
     def _action(self, s: Session, task: Task, replicate: Replicate) -> tuple[N | None, dict[str, Any]]:
         status = T(task.status)
-        last = _last_relevant(replicate)
+        last = last_relevant(replicate)
         if status is T.COMPLETED:
             return (N.PLEASE_COMPLETE if R.REVEALED.value in {e.status for e in replicate.history}
                     else N.PLEASE_ABORT), {}
         if status is T.FAILED:
             return N.PLEASE_ABORT, {"taskAbortCause": TaskAbortCause.UNKNOWN.value}
+        if last is R.REVEAL_TIMEOUT:  # its contribution is out of the consensus (rejected if reopened)
+            return N.PLEASE_ABORT, {"taskAbortCause": TaskAbortCause.UNKNOWN.value}
         contribution = self.poco.view_contribution(task.chain_task_id, replicate.worker)
+        if contribution.status is CC.REJECTED:
+            return N.PLEASE_ABORT, {"taskAbortCause": TaskAbortCause.UNKNOWN.value}
         if status in _CONTRIBUTION_PHASE:
             if contribution.status is CC.UNSET:
                 return (N.PLEASE_DOWNLOAD_APP if last.position < R.COMPUTED.position or last.is_failure()

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workerpool.chain.poco import PocoClient
+from workerpool.common.errors import ChainError
 from workerpool.common.messages import ReplicateStatusDetails, ReplicateStatusUpdate, UpdateAnswer
 from workerpool.common.statuses import ChainContributionStatus, ReplicateStatus, ReplicateStatusModifier
 from workerpool.common.statuses import TaskNotificationType as N
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 
 S = ReplicateStatus
 _LOG_LIMIT = 100_000
+#: Reports after which the chain may still hold the worker's contribution (a tx mined but not notified).
+_MAY_HAVE_CONTRIBUTED = frozenset({S.CANT_CONTRIBUTE_SINCE_TASK_NOT_ACTIVE,
+                                   S.CANT_CONTRIBUTE_SINCE_CONTRIBUTION_ALREADY_SET, S.CONTRIBUTE_FAILED})
 
 
 def since_last_restart(replicate: Replicate) -> list[str]:
@@ -112,8 +116,30 @@ class ReplicateUpdater:
             log.info("replicate %s%s [task=%s worker=%s]", status.value,
                      f" cause={update.details.cause.value}" if update.details and update.details.cause else "",
                      task_id, wallet)
+            if (status in _MAY_HAVE_CONTRIBUTED and S.CONTRIBUTED.value not in since_last_restart(replicate)
+                    and self._catch_up_contribution(s, replicate, status)):
+                return 200, UpdateAnswer(next_action=next_action(S.CONTRIBUTED))
             cause = update.details.cause if update.details else None
             return 200, UpdateAnswer(next_action=next_action(status, cause))
+
+    def _catch_up_contribution(self, s: Session, replicate: Replicate, reported: ReplicateStatus) -> bool:
+        """The worker said it could not contribute, yet the chain may hold its (unnotified) contribution:
+        record CONTRIBUTED as the pool manager so the task goes on with it (core-spec §6.3 step 5)."""
+        try:
+            contribution = self.poco.view_contribution(replicate.chain_task_id, replicate.worker)
+            if contribution.status not in (ChainContributionStatus.CONTRIBUTED, ChainContributionStatus.PROVED):
+                return False
+            weight = worker_weight(self.poco.view_score(replicate.worker))
+        except ChainError as e:  # the contribution detectors catch up later
+            log.warning("cannot read the contribution: %s [task=%s worker=%s]", e, replicate.chain_task_id,
+                        replicate.worker)
+            return False
+        replicate.contribution_hash = contribution.result_hash
+        replicate.worker_weight = weight
+        record_status(s, replicate, S.CONTRIBUTED, ReplicateStatusModifier.POOL_MANAGER)
+        log.info("replicate CONTRIBUTED on chain after %s [task=%s worker=%s]", reported.value,
+                 replicate.chain_task_id, replicate.worker)
+        return True
 
     def _verify(self, replicate: Replicate, task: Task, update: ReplicateStatusUpdate) -> None:
         status = update.status

@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -23,30 +23,45 @@ from workerpool.common.statuses import ReplicateStatus, ReplicateStatusModifier,
 from .consensus import needs_more_contributions, worker_weight
 from .db.engine import Database
 from .db.tables import Replicate, ReplicateStatusEntry, Task, Worker, utcnow
+from .history import ever
 from .workflow import COMPUTING_PHASE
 
 __all__ = ["ReplicateSupply", "pending_weights", "contributed_groups"]
 
 log = logging.getLogger(__name__)
 
-#: Statuses after which a replicate can no longer bring a contribution.
-_DEAD = {ReplicateStatus.FAILED, ReplicateStatus.ABORTED, ReplicateStatus.WORKER_LOST,
-         ReplicateStatus.COMPLETED, ReplicateStatus.CONTRIBUTE_FAILED}
+#: Statuses after which a replicate can no longer bring a contribution (besides failures and aborts).
+_DEAD = {ReplicateStatus.WORKER_LOST, ReplicateStatus.COMPLETED}
 
 
 def contributed_groups(replicates: list[Replicate]) -> dict[str, list[int]]:
+    """Result hash → weights of the replicates whose contribution counts on chain.
+
+    A contribution counts whatever its worker did since (lost, aborted), except one that timed out in the
+    reveal: a reopen rejected it and removed it from PoCo's consensus (spec/poco-spec.md §3.5).
+    """
     groups: dict[str, list[int]] = defaultdict(list)
     for r in replicates:
-        if r.contribution_hash:
+        if r.contribution_hash and not ever(r, ReplicateStatus.REVEAL_TIMEOUT):
             groups[r.contribution_hash].append(r.worker_weight or 2)
     return dict(groups)
 
 
-def pending_weights(replicates: list[Replicate]) -> list[int]:
+def pending_weights(replicates: list[Replicate], *, now: datetime | None = None,
+                    max_age_s: float | None = None) -> list[int]:
+    """Weights of the replicates that have not contributed yet and still may.
+
+    Lost, failed (CANT_*, *_FAILED, REVEAL_TIMEOUT…) and aborted replicates do not count. With ``now`` and
+    ``max_age_s`` (the task's max execution time), neither does one created longer ago than that: a slow
+    worker lets another one try (spec/core-spec.md §7.2).
+    """
     weights = []
     for r in replicates:
         status = ReplicateStatus(r.status)
-        if r.contribution_hash or status in _DEAD or status.is_failed_before_computed():
+        if r.contribution_hash or status in _DEAD or status.is_failure() or status.is_aborted():
+            continue
+        if now is not None and max_age_s is not None and r.created_at is not None and (
+                now - r.created_at > timedelta(seconds=max_age_s)):
             continue
         weights.append(r.worker_weight or 2)
     return weights
@@ -71,8 +86,8 @@ class ReplicateSupply:
             for task in self._candidates(s):
                 if any(r.worker == wallet for r in task.replicates):
                     continue
-                if not needs_more_contributions(task.trust, contributed_groups(task.replicates),
-                                                pending_weights(task.replicates)):
+                pending = pending_weights(task.replicates, now=utcnow(), max_age_s=task.max_execution_time_s)
+                if not needs_more_contributions(task.trust, contributed_groups(task.replicates), pending):
                     continue
                 return self._hand_out(s, task, wallet)
         return None

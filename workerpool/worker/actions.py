@@ -1,5 +1,6 @@
 """The worker's actions on one replicate; each returns an Outcome (a value, never an exception for an
-expected failure). Order and causes follow worker-spec §4.3, §5, §6."""
+expected failure). Order and causes follow worker-spec §4.3, §5, §6; the on-chain steps (contribute, reveal)
+live in :mod:`workerpool.worker.contribution`."""
 
 from __future__ import annotations
 
@@ -8,55 +9,66 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workerpool.common.authorization import WorkerpoolAuthorization
-from workerpool.common.errors import ChainError, SchedulerError, TransactionFailed
-from workerpool.common.hashing import result_hash, result_seal
-from workerpool.common.messages import ChainReceipt, ComputeLogs, ReplicateStatusDetails
-from workerpool.common.statuses import ChainContributionStatus, ChainTaskStatus
+from workerpool.common.errors import ChainError, SchedulerError
+from workerpool.common.messages import ComputeLogs, ReplicateStatusDetails, TaskNotificationExtra
+from workerpool.common.statuses import ReplicateStatus as S
 from workerpool.common.statuses import ReplicateStatusCause as C
+from workerpool.common.statuses import TaskAbortCause
 from workerpool.compute.app import AppTask, run_app
 from workerpool.compute.computed import read_computed
 from workerpool.compute.digest import result_digest
 from workerpool.compute.layout import TaskDirs
 from workerpool.compute.results import post_compute, write_error_result
 
-from .checks import ContributionFacts, cannot_contribute_causes, has_enough_gas
+from .checks import ContributionFacts, cannot_contribute_causes
 from .context import WorkerContext
 from .description import TaskDescription
 
-__all__ = ["Outcome", "ReplicateState", "start", "download_app", "download_data", "compute", "contribute",
-           "reveal", "upload", "complete", "abort"]
+__all__ = ["Outcome", "ReplicateState", "chain_causes", "restore_digest", "start", "download_app",
+           "download_data", "compute", "upload_check", "upload", "complete", "abort"]
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Outcome:
+    """What an action or a check came to. ``status`` overrides the handler's done/failed status (a check's
+    CANT_* or OUT_OF_GAS, an abort's ABORTED_ON_*)."""
+
     ok: bool
     cause: C | None = None
     details: ReplicateStatusDetails = field(default_factory=ReplicateStatusDetails)
+    status: S | None = None
 
     @classmethod
-    def success(cls, **details: Any) -> Outcome:
-        return cls(True, None, ReplicateStatusDetails(**details))
+    def success(cls, *, status: S | None = None, **details: Any) -> Outcome:
+        return cls(True, None, ReplicateStatusDetails(**details), status)
 
     @classmethod
-    def failure(cls, cause: C, message: str = "", **details: Any) -> Outcome:
-        return cls(False, cause, ReplicateStatusDetails(cause=cause, error_message=message or None, **details))
+    def failure(cls, cause: C, message: str = "", *, status: S | None = None, **details: Any) -> Outcome:
+        return cls(False, cause, ReplicateStatusDetails(cause=cause, error_message=message or None, **details),
+                   status)
 
 
 @dataclass
 class ReplicateState:
+    """One task as this worker knows it; touched only by the task's runner thread."""
+
     chain_task_id: str
     dirs: TaskDirs
+    wallet: str = ""
     authorization: WorkerpoolAuthorization | None = None
     description: TaskDescription | None = None
     digest: str | None = None
+    #: extra of the notification being handled (None for a locally chained one)
+    extra: TaskNotificationExtra | None = None
 
     def ids(self) -> str:
-        return f"[task={self.chain_task_id}]"
+        return f"[task={self.chain_task_id} worker={self.wallet}]"
 
 
-def _facts(ctx: WorkerContext, st: ReplicateState) -> list[C]:
+def chain_causes(ctx: WorkerContext, st: ReplicateState) -> list[C]:
+    """Every reason not to go on with this task, read from the chain once (worker-spec 5.0), in order."""
     try:
         task = ctx.poco.view_task(st.chain_task_id)
         stake, _ = ctx.poco.view_account(ctx.wallet)
@@ -72,7 +84,7 @@ def _facts(ctx: WorkerContext, st: ReplicateState) -> list[C]:
 
 
 def _preflight(ctx: WorkerContext, st: ReplicateState) -> Outcome | None:
-    causes = _facts(ctx, st)
+    causes = chain_causes(ctx, st)
     if causes:
         log.warning("cannot contribute: %s %s", ", ".join(c.value for c in causes), st.ids())
         return Outcome.failure(causes[0], "; ".join(c.value for c in causes))
@@ -156,78 +168,15 @@ def restore_digest(st: ReplicateState) -> str | None:
     return result_digest(st.dirs.output_dir, computed, has_callback=has_callback)
 
 
-def _receipt_details(receipt: Any) -> dict[str, Any]:
-    return {"chain_receipt": ChainReceipt(block_number=receipt.block_number, tx_hash=receipt.tx_hash)}
-
-
-def _gas_ok(ctx: WorkerContext) -> bool:
-    try:
-        return has_enough_gas(int(ctx.poco.w3.eth.get_balance(ctx.poco.w3.to_checksum_address(ctx.wallet))),
-                              ctx.settings.gas_price_cap_wei)
-    except Exception:  # a failed balance read must not stop a contribution (worker-spec §11.2)
-        return True
-
-
-def _send(ctx: WorkerContext, st: ReplicateState, what: str, event: str, send: Any) -> Outcome:
-    with ctx.tx_lock:
-        try:
-            receipt = send()
-        except TransactionFailed as e:
-            ctx.metrics.transactions.labels("failure").inc()
-            log.error("%s failed: %s %s", what, e, st.ids())
-            return Outcome.failure(C.CHAIN_RECEIPT_NOT_VALID, str(e),
-                                   **({"chain_receipt": ChainReceipt(block_number=int((e.receipt or {}).get(
-                                       "blockNumber", 0) or 0), tx_hash=e.tx_hash)} if e.tx_hash else {}))
-        except ChainError as e:
-            return Outcome.failure(C.CHAIN_UNREACHABLE, str(e))
-    ok = ctx.poco.receipt_has_event(receipt, event, st.chain_task_id)
-    ctx.metrics.transactions.labels("success" if ok else "failure").inc()
-    if not ok:
-        return Outcome.failure(C.CHAIN_RECEIPT_NOT_VALID, f"no {event} event in the receipt",
-                               **_receipt_details(receipt))
-    return Outcome.success(**_receipt_details(receipt))
-
-
-def contribute(ctx: WorkerContext, st: ReplicateState) -> Outcome:
-    if (problem := _preflight(ctx, st)) is not None:
-        return problem
-    if not _gas_ok(ctx):
-        return Outcome.failure(C.OUT_OF_GAS, f"wallet {ctx.wallet} cannot pay one transaction: send it ETH")
-    digest = st.digest or restore_digest(st)
-    if digest is None:
-        return Outcome.failure(C.DETERMINISM_HASH_NOT_FOUND, "no computed result to contribute")
-    st.digest = digest
-    auth = st.authorization
-    assert auth is not None
-    h, seal = result_hash(st.chain_task_id, digest), result_seal(ctx.wallet, st.chain_task_id, digest)
-    return _send(ctx, st, "contribute", "TaskContribute",
-                 lambda: ctx.poco.contribute(st.chain_task_id, h, seal, auth.signature,
-                                             enclave_challenge=auth.enclave_challenge))
-
-
-def reveal(ctx: WorkerContext, st: ReplicateState) -> Outcome:
-    digest = st.digest or restore_digest(st)
-    if digest is None:
-        return Outcome.failure(C.DETERMINISM_HASH_NOT_FOUND, "no computed result to reveal")
-    st.digest = digest
-    try:
-        task = ctx.poco.view_task(st.chain_task_id)
-        mine = ctx.poco.view_contribution(st.chain_task_id, ctx.wallet)
-    except ChainError as e:
-        return Outcome.failure(C.CHAIN_UNREACHABLE, str(e))
-    if (task.status is not ChainTaskStatus.REVEALING or task.reveal_deadline <= ctx.clock()
-            or mine.status is not ChainContributionStatus.CONTRIBUTED or mine.result_hash != task.consensus_value
-            or mine.result_hash != result_hash(st.chain_task_id, digest)
-            or mine.result_seal != result_seal(ctx.wallet, st.chain_task_id, digest)):
-        return Outcome.failure(C.CANNOT_REVEAL, "on-chain checks for reveal failed")
-    if not _gas_ok(ctx):
-        return Outcome.failure(C.OUT_OF_GAS, f"wallet {ctx.wallet} cannot pay one transaction: send it ETH")
-    return _send(ctx, st, "reveal", "TaskReveal", lambda: ctx.poco.reveal(st.chain_task_id, digest))
+def upload_check(ctx: WorkerContext, st: ReplicateState) -> Outcome | None:
+    """No result to upload: refuse the request at once (seeds/001 RESULT_UPLOAD_REQUEST_FAILED)."""
+    if st.dirs.zip_path.is_file():
+        return None
+    log.error("asked to upload but holds no result zip %s", st.ids())
+    return Outcome.failure(C.RESULT_LINK_MISSING, "no result zip to upload", status=S.RESULT_UPLOAD_REQUEST_FAILED)
 
 
 def upload(ctx: WorkerContext, st: ReplicateState) -> Outcome:
-    if not st.dirs.zip_path.is_file():
-        return Outcome.failure(C.RESULT_LINK_MISSING, "no result zip to upload")
     try:
         link = ctx.client.upload_result(st.chain_task_id, st.dirs.zip_path.read_bytes())
     except SchedulerError as e:
@@ -240,7 +189,17 @@ def complete(ctx: WorkerContext, st: ReplicateState) -> Outcome:
     return Outcome.success() if not st.dirs.task_dir.exists() else Outcome.failure(C.UNKNOWN, "folder not removed")
 
 
+_ABORTED_ON: dict[TaskAbortCause | None, tuple[S, C]] = {
+    TaskAbortCause.CONSENSUS_REACHED: (S.ABORTED_ON_CONSENSUS_REACHED, C.CONSENSUS_REACHED),
+    TaskAbortCause.CONTRIBUTION_TIMEOUT: (S.ABORTED_ON_CONTRIBUTION_TIMEOUT, C.CONTRIBUTION_TIMEOUT),
+}
+
+
 def abort(ctx: WorkerContext, st: ReplicateState) -> Outcome:
-    ctx.runtime.stop_containers(st.chain_task_id)
+    """Stop the task's containers and delete its folder; the status names the scheduler's cause (seeds/001)."""
+    stopped = ctx.runtime.stop_containers(st.chain_task_id)
     st.dirs.remove()
-    return Outcome.success()
+    abort_cause = st.extra.task_abort_cause if st.extra else None
+    status, cause = _ABORTED_ON.get(abort_cause, (S.ABORTED, C.UNKNOWN))
+    log.info("aborted (%s, %d container(s) stopped) %s", cause.value, stopped, st.ids())
+    return Outcome.success(status=status, cause=cause)

@@ -126,7 +126,8 @@ class Agent:
             if runner is None:
                 dirs = TaskDirs.for_task(self.settings.base_dir, self.settings.worker_name, chain_task_id)
                 dirs.create()
-                runner = TaskRunner(self.ctx, ReplicateState(chain_task_id, dirs), on_end=self._ended)
+                runner = TaskRunner(self.ctx, ReplicateState(chain_task_id, dirs, wallet=self.wallet),
+                                    on_end=self._ended)
                 self.runners[chain_task_id] = runner
                 self.metrics.running.set(len(self.runners))
                 runner.start()
@@ -144,7 +145,10 @@ class Agent:
             known = notification.chain_task_id in self.runners
         if not known and notification.task_notification_type in (N.PLEASE_WAIT, N.PLEASE_CONTINUE):
             return
-        self._runner(notification.chain_task_id).submit(notification)
+        runner = self._runner(notification.chain_task_id)
+        if notification.task_notification_type is N.PLEASE_ABORT:
+            runner.interrupt()  # the runner may be blocked in the app container: stop it now (worker-spec §4.2)
+        runner.submit(notification)
 
     def free_slots(self) -> int:
         with self._lock:

@@ -58,7 +58,16 @@ def test_unknown_fields_are_ignored() -> None:
     assert "modifier" not in update.wire()
 
 
-@pytest.mark.parametrize("status", ["RUNNING", "computed", "", "CANT_CONTRIBUTE_SINCE_STAKE_TOO_LOW"])
+@pytest.mark.parametrize("status", ["RUNNING", "CANT_CONTRIBUTE_SINCE_STAKE_TOO_LOW", "OUT_OF_GAS",
+                                    "ABORTED_ON_CONSENSUS_REACHED", "RESULT_UPLOAD_REQUEST_FAILED"])
+def test_seed_001_statuses_travel_on_the_wire(status: str) -> None:
+    update = ReplicateStatusUpdate.model_validate({"status": status, "details": {"cause": "OUT_OF_GAS"}})
+
+    assert update.status.value == status
+    assert ReplicateStatusUpdate.model_validate(update.wire()) == update
+
+
+@pytest.mark.parametrize("status", ["RUNNIN", "computed", "", "CANT_CONTRIBUTE_SINCE_STAKE", "ABORTED_ON"])
 def test_invalid_status_is_rejected(status: str) -> None:
     with pytest.raises(ValidationError):
         ReplicateStatusUpdate.model_validate({"status": status})

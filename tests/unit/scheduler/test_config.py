@@ -115,3 +115,23 @@ def test_from_env_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("IEXEC_CORE_PORT", "13555")
 
     assert SchedulerSettings.from_env().port == 13555
+
+
+def test_detector_settings_defaults_and_environment_names() -> None:
+    default = SchedulerSettings.from_env(REQUIRED)
+    tuned = SchedulerSettings.from_env({**REQUIRED, "IEXEC_CORE_RESULT_UPLOAD_TIMEOUT_S": "7",
+                                        "IEXEC_CORE_DETECTOR_PERIOD_S": "0.5", "REVEAL_TIMEOUT_PERIOD": "1500",
+                                        "IEXEC_CORE_CHAIN_POLL_PERIOD_S": "4"})
+
+    assert (default.result_upload_timeout_s, default.detector_period_s, default.reveal_timeout_period_s) == (
+        120, 5, 120)
+    assert default.unnotified_grace_s == 6  # 3 chain polls of 2 s (at least 5 s)
+    assert (tuned.result_upload_timeout_s, tuned.detector_period_s, tuned.reveal_timeout_period_s) == (7, 0.5, 1.5)
+    assert tuned.unnotified_grace_s == 12
+
+
+@pytest.mark.parametrize("name", ["IEXEC_CORE_RESULT_UPLOAD_TIMEOUT_S", "IEXEC_CORE_DETECTOR_PERIOD_S",
+                                  "REVEAL_TIMEOUT_PERIOD", "IEXEC_CORE_WORKER_LOST_AFTER_S"])
+def test_detector_periods_must_be_positive(name: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        SchedulerSettings.from_env({**REQUIRED, name: "0"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from workerpool.common.statuses import ReplicateStatus as S
@@ -73,3 +75,29 @@ def test_a_lost_worker_lets_the_task_ask_for_another_replicate() -> None:
     rows[1].status = S.WORKER_LOST.value
 
     assert needs_more_contributions(3, contributed_groups(rows), pending_weights(rows))
+
+
+@pytest.mark.parametrize("status", [S.CANT_CONTRIBUTE_SINCE_STAKE_TOO_LOW, S.CANT_CONTRIBUTE_SINCE_AFTER_DEADLINE,
+                                    S.REVEAL_TIMEOUT, S.OUT_OF_GAS, S.ABORTED_ON_CONSENSUS_REACHED,
+                                    S.ABORTED_ON_CONTRIBUTION_TIMEOUT],
+                         ids=lambda s: s.value)
+def test_failed_or_aborted_after_computing_replicates_are_not_pending(status: S) -> None:
+    assert pending_weights([replicate(status, weight=3)]) == []
+
+
+def test_a_contribution_rejected_by_a_reopen_no_longer_counts() -> None:
+    """trust 1 after a reopen: the silent winner's contribution is gone, so the task needs a new replicate."""
+    rows = [replicate(S.REVEAL_TIMEOUT, contribution_hash=H1, n=1),
+            replicate(S.ABORTED, contribution_hash=H2, weight=3, n=2)]
+
+    assert contributed_groups(rows) == {H2: [3]}  # another hash still weighs in PoCo's total
+    assert needs_more_contributions(1, contributed_groups(rows[:1]), pending_weights(rows[:1]))
+
+
+def test_a_pending_replicate_older_than_the_max_execution_time_stops_counting() -> None:
+    now = datetime(2026, 1, 1, 12, 0, 0)
+    young, old = replicate(S.COMPUTING, n=1), replicate(S.COMPUTING, weight=3, n=2)
+    young.created_at, old.created_at = now - timedelta(seconds=299), now - timedelta(seconds=301)
+
+    assert pending_weights([young, old], now=now, max_age_s=300) == [2]
+    assert pending_weights([young, old]) == [2, 3]  # without a clock, age is not considered
