@@ -115,3 +115,24 @@ def test_revealer_that_never_reveals_reveal_timeout_reopen_then_completion(
     assert "REVEAL_TIMEOUT" in replicates[silent]
     assert "REOPENED" in statuses and statuses[-1] == "COMPLETED"
     print(f"\nreveal timeout then reopen: 2 replicates, {elapsed:.1f} s from run to verified result")
+
+
+def test_trust3_honest_workers_use_exactly_two_replicates(tmp_path: Path, w3: Web3, deployment: Deployment,
+                                                         hardhat_node: Any, demo_image: str) -> None:
+    # Two agreeing fresh workers reach trust 3 (groups 4 vs total 5: 12 > 10): the third one is not asked.
+    with make_pool(tmp_path, w3, deployment, hardhat_node.url, workers=3) as pool:
+        pool.register_app(demo_image)
+        started = time.monotonic()
+        done = pool.cli("run", demo_image, "honest", "--trust", "3")
+        elapsed = time.monotonic() - started
+        chain_task_id = task_id_of(done.stdout)
+        replicates = _replicates(pool, chain_task_id)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    task = pool.poco.view_task(chain_task_id)
+    assert task.status is ChainTaskStatus.COMPLETED
+    assert len(task.contributors) == 2
+    assert len(replicates) == 2
+    assert all(pool.poco.view_contribution(chain_task_id, w).status is ChainContributionStatus.PROVED
+               for w in task.contributors)
+    print(f"\ntrust 3, honest workers: 2 replicates of 3 workers, {elapsed:.1f} s from run to verified result")

@@ -181,7 +181,9 @@ class DevPool:
         return stopped
 
     def down(self) -> list[str]:
-        stopped = [name for name in list(self.home.read("pids.json")) if name != "chain" and self.stop(name)]
+        # Workers first (they would log the scheduler's absence), then the scheduler, then the chain.
+        names = sorted((n for n in self.home.read("pids.json") if n != "chain"), key=lambda n: n == "scheduler")
+        stopped = [name for name in names if self.stop(name)]
         if self.stop("chain"):
             stopped.append("chain")
         return stopped
