@@ -6,10 +6,11 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from workerpool.common.errors import ConfigError
 from workerpool.common.hashing import normalize_address
+from workerpool.common.settings import env_values, validated
 
 __all__ = ["SchedulerSettings"]
 
@@ -77,21 +78,14 @@ class SchedulerSettings(BaseModel):
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> SchedulerSettings:
         """Read and validate the settings; raises ConfigError naming the variable at fault."""
-        env = os.environ if env is None else env
-        values: dict[str, object] = {k: env[v] for k, v in _ENV.items() if env.get(v, "") != ""}
+        values = env_values(_ENV, os.environ if env is None else env)
         values.update({k: v for k, v in overrides.items() if v is not None})
         missing = [_ENV[k] for k in ("wallet_path", "wallet_password", "hub_address", "pool_address")
                    if k not in values]
         if missing:
             raise ConfigError(f"missing setting(s) {', '.join(missing)}: set them in the environment "
-                              "(`workerpool up` writes them to <state>/scheduler.env)")
-        try:
-            settings = cls.model_validate(values)
-        except ValidationError as e:
-            first = e.errors()[0]
-            field = str(first["loc"][0])
-            raise ConfigError(f"invalid {_ENV.get(field, field)}: {first['msg']}") from e
-        return settings.checked()
+                              "(or start a local pool with `workerpool up`)")
+        return validated(cls, values, _ENV).checked()
 
     def checked(self) -> SchedulerSettings:
         try:

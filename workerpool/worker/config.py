@@ -6,9 +6,10 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from workerpool.common.errors import ConfigError
+from workerpool.common.settings import env_values, validated
 
 __all__ = ["WorkerSettings", "RegistryAuth"]
 
@@ -85,14 +86,7 @@ class WorkerSettings(BaseModel):
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerSettings:
-        env = os.environ if env is None else env
-        values = {k: env[v] for k, v in _ENV.items() if env.get(v, "") != ""}
-        try:
-            settings = cls.model_validate(values)
-        except ValidationError as e:
-            first = e.errors()[0]
-            field = str(first["loc"][0])
-            raise ConfigError(f"invalid {_ENV.get(field, field)}: {first['msg']}") from e
+        settings = validated(cls, env_values(_ENV, os.environ if env is None else env), _ENV)
         settings.validate_values()
         return settings
 
