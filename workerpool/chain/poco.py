@@ -193,13 +193,14 @@ class PocoClient:
         logs = self._logs([EVENT_TOPICS["SchedulerNotice"], _pad_address(workerpool)], from_block, to_block)
         return [("0x" + bytes(entry["data"]).hex()[-64:], int(entry["blockNumber"])) for entry in logs]
 
-    def task_event_block(self, event: str, task_id: str, from_block: int = 0, worker: str | None = None) -> int | None:
-        """Block of the first ``event`` log for ``task_id`` (optionally for one worker), or None."""
+    def task_event_block(self, event: str, task_id: str, from_block: int = 0, worker: str | None = None,
+                         *, latest: bool = False) -> int | None:
+        """Block of the first (or ``latest``) ``event`` log for ``task_id`` (optionally for one worker), or None."""
         topics: list[str | None] = [EVENT_TOPICS[event], "0x" + task_id.removeprefix("0x").lower()]
         if worker is not None:
             topics.append(_pad_address(worker))
         logs = self._logs(topics, from_block)
-        return int(logs[0]["blockNumber"]) if logs else None
+        return int(logs[-1 if latest else 0]["blockNumber"]) if logs else None
 
     @staticmethod
     def receipt_has_event(receipt: TxReceipt, event: str, task_id: str) -> bool:

@@ -20,6 +20,7 @@ from workerpool.chain.poco import PocoClient
 from workerpool.chain.tx import TxSender
 from workerpool.chain.wallet import load_wallet
 from workerpool.common.errors import ConfigError, RequesterError, ResultVerificationFailed
+from workerpool.common.hashing import normalize_bytes32
 from workerpool.common.orders import AppOrder, Domain, sign_order
 from workerpool.common.statuses import ChainTaskStatus
 
@@ -124,9 +125,9 @@ def _requester(home: Path | None) -> tuple[DevPool, dict[str, Any], LocalAccount
 
 
 def app_register(home: Path | None, *, image: str, name: str, price_nrlc: int, quiet: bool = False) -> str:
-    pool, info, account, poco, domain = _requester(home)
-    deployment = Deployment.from_json(pool.home.read("chain.json"))
-    address = create_app(poco.w3, deployment, account, name=name or image, image=image)
+    pool, _, account, poco, domain = _requester(home)
+    address = create_app(poco.w3, Deployment.from_json(pool.home.read("chain.json")), account, name=name or image,
+                         image=image)
     order = sign_order(AppOrder(app=address, appprice=price_nrlc, volume=1_000_000), domain, account.key)
     apps = pool.home.read("apps.json")
     apps[address] = {"image": image, "name": name or image, "order": order.to_json()}
@@ -188,9 +189,16 @@ def _verify_one(chain_task: ChainTask, output: Path, started: float) -> int:
 
 
 def task_show(home: Path | None, chain_task_id: str) -> None:
-    pool, info, _, poco, _ = _requester(home)
-    response = httpx.get(f"{info['scheduler_url']}/tasks/{chain_task_id}", timeout=10)
+    try:
+        chain_task_id = normalize_bytes32(chain_task_id)
+    except ValueError as e:
+        raise RequesterError(f"{chain_task_id!r} is not a task id (0x followed by 64 hex digits)") from e
+    _, info, _, poco, _ = _requester(home)
     chain_task = poco.view_task(chain_task_id)
     out.print(f"chain: {chain_task.status.name}, contributors {list(chain_task.contributors)}, "
               f"digest {chain_task.result_digest}")
+    try:
+        response = httpx.get(f"{info['scheduler_url']}/tasks/{chain_task_id}", timeout=10)
+    except httpx.TransportError as e:
+        raise RequesterError(f"scheduler at {info['scheduler_url']} is unreachable: {e}") from e
     out.print_json(json.dumps(response.json()) if response.status_code == 200 else '{"scheduler": "unknown task"}')

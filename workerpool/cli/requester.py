@@ -15,14 +15,13 @@ import httpx
 
 from workerpool.chain.models import ChainTask
 from workerpool.chain.poco import PocoClient
-from workerpool.common.errors import ChainError, RequesterError, ResultVerificationFailed, TransactionFailed
+from workerpool.common.errors import RequesterError, ResultVerificationFailed, TransactionFailed
 from workerpool.common.hashing import task_id
 from workerpool.common.orders import AppOrder, DatasetOrder, Domain, RequestOrder, WorkerpoolOrder, sign_order
 from workerpool.common.statuses import ChainTaskStatus
 from workerpool.compute.results import digest_of_result_zip
 
-__all__ = ["RunRequest", "RunOutcome", "buy_task", "follow_task", "follow_tasks", "fetch_and_verify",
-           "workerpool_order"]
+__all__ = ["RunRequest", "RunOutcome", "buy_task", "follow_tasks", "fetch_and_verify", "workerpool_order"]
 
 
 @dataclass(frozen=True)
@@ -40,11 +39,6 @@ class RunOutcome:
     deal_id: str
     chain_task_id: str
     task_ids: tuple[str, ...] = ()
-    status: ChainTaskStatus = ChainTaskStatus.UNSET
-    result_digest: str = ""
-    result_zip: Path | None = None
-    app_failed: bool = False
-    files: dict[str, str] | None = None
 
 
 def workerpool_order(scheduler_url: str, category: int) -> WorkerpoolOrder:
@@ -84,15 +78,6 @@ def buy_task(poco: PocoClient, domain: Domain, requester_key: Any, request: RunR
     deal = poco.view_deal(deal_id)
     ids = tuple(task_id(deal_id, i) for i in range(deal.bot_first, deal.bot_first + deal.bot_size))
     return RunOutcome(deal_id=deal_id, chain_task_id=ids[0], task_ids=ids)
-
-
-def follow_task(poco: PocoClient, scheduler_url: str, outcome: RunOutcome, *,
-                on_status: Callable[[str, str], None], poll_s: float = 0.3,
-                timeout_s: float | None = None) -> ChainTask:
-    """Poll the scheduler and the chain until the task is COMPLETED or FAILED on chain."""
-    done = follow_tasks(poco, scheduler_url, [outcome.chain_task_id],
-                        on_status=lambda _i, chain, pool: on_status(chain, pool), poll_s=poll_s, timeout_s=timeout_s)
-    return done[outcome.chain_task_id]
 
 
 def follow_tasks(poco: PocoClient, scheduler_url: str, task_ids: list[str], *,
@@ -162,7 +147,3 @@ def fetch_and_verify(chain: ChainTask, output_dir: Path) -> tuple[Path, str, dic
             if archive.getinfo(name).file_size <= 4096 and not name.endswith("/"):
                 files[name] = archive.read(name).decode("utf-8", errors="replace")
     return zip_path, digest, files, "error.txt" in files
-
-
-def chain_error_hint(e: ChainError) -> str:
-    return f"{e} (is the chain node up? `workerpool chain`)"

@@ -23,6 +23,7 @@ __all__ = [
     "read_computed",
     "PostComputeOutcome",
     "post_compute",
+    "computed_digest",
     "write_error_result",
     "digest_of_result_zip",
 ]
@@ -106,14 +107,23 @@ def post_compute(dirs: TaskDirs, *, has_callback: bool = False) -> PostComputeOu
     if computed is None:
         return PostComputeOutcome(None, Cause.POST_COMPUTE_COMPUTED_FILE_NOT_FOUND, None)
     computed = replace(computed, task_id=dirs.chain_task_id)
-    declared = computed.result_digest
-    digest = declared if declared and _BYTES32.match(declared) else None
-    digest = digest or result_digest(dirs.output_dir, computed, has_callback=has_callback)
+    digest = computed_digest(dirs, computed, has_callback=has_callback)
     if digest is None:
         return PostComputeOutcome(None, Cause.POST_COMPUTE_RESULT_DIGEST_COMPUTATION_FAILED, computed)
     digest = digest.lower()
     logger.info("result digest %s [task=%s worker=%s]", digest, dirs.chain_task_id, dirs.worker_name)
     return PostComputeOutcome(digest, None, replace(computed, result_digest=digest))
+
+
+def computed_digest(dirs: TaskDirs, computed: ComputedFile, *, has_callback: bool = False) -> str | None:
+    """The result digest of a standard task, always from the files (or the callback data).
+
+    A ``result-digest`` the app declares in computed.json is ignored: only a TEE enclave may declare it
+    (worker-spec 5.8), and the requester recomputes the digest from the downloaded files, so the worker must
+    vote for exactly what the requester will check. Used at post-compute and again after a restart.
+    """
+    digest = result_digest(dirs.output_dir, computed, has_callback=has_callback)
+    return digest.lower() if digest else None
 
 
 def write_error_result(dirs: TaskDirs, status: str, causes: list[str]) -> None:

@@ -97,7 +97,7 @@ class SchedulerSettings(BaseModel):
         if self.ask_replicate_period_ms < 100:
             raise ConfigError("IEXEC_ASK_REPLICATE_PERIOD must be at least 100 (ms)")
         for field in ("worker_lost_after_s", "result_upload_timeout_s", "detector_period_s",
-                      "reveal_timeout_period_ms"):
+                      "reveal_timeout_period_ms", "chain_poll_period_s"):
             if getattr(self, field) <= 0:
                 raise ConfigError(f"{_ENV[field]} must be positive")
         state = self.state_dir

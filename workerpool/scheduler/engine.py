@@ -166,7 +166,7 @@ class TaskEngine:
         task.consensus = chain.consensus_value
         task.reveal_deadline = chain.reveal_deadline
         task.consensus_block = self.poco.task_event_block("TaskConsensus", task.chain_task_id,
-                                                          task.initialization_block) or 0
+                                                          task.initialization_block, latest=True) or 0
         self._set(s, task, T.CONSENSUS_REACHED, block=task.consensus_block)
         for replicate in task.replicates:
             if R(replicate.status).is_final() or R(replicate.status).is_aborted():

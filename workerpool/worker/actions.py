@@ -16,9 +16,8 @@ from workerpool.common.statuses import ReplicateStatusCause as C
 from workerpool.common.statuses import TaskAbortCause
 from workerpool.compute.app import AppTask, run_app
 from workerpool.compute.computed import read_computed
-from workerpool.compute.digest import result_digest
 from workerpool.compute.layout import TaskDirs
-from workerpool.compute.results import post_compute, write_error_result
+from workerpool.compute.results import computed_digest, post_compute, write_error_result
 
 from .checks import ContributionFacts, cannot_contribute_causes
 from .context import WorkerContext
@@ -165,7 +164,7 @@ def restore_digest(st: ReplicateState) -> str | None:
     if computed is None or not st.dirs.zip_path.is_file():
         return None
     has_callback = st.description.deal.has_callback if st.description else False
-    return result_digest(st.dirs.output_dir, computed, has_callback=has_callback)
+    return computed_digest(st.dirs, computed, has_callback=has_callback)
 
 
 def upload_check(ctx: WorkerContext, st: ReplicateState) -> Outcome | None:

@@ -31,6 +31,9 @@ from .server import HealthServer, build_worker_api
 
 __all__ = ["Agent"]
 
+#: Notifications that start (or restart) the compute part of a replicate.
+_COMPUTE_STEPS = frozenset({N.PLEASE_START, N.PLEASE_DOWNLOAD_APP, N.PLEASE_DOWNLOAD_DATA, N.PLEASE_COMPUTE})
+
 log = logging.getLogger(__name__)
 
 #: Ping period fixed by the iExec protocol (seeds/003).
@@ -119,7 +122,7 @@ class Agent:
             log.info("recovered %d task(s) after restart", len(recovered))
 
     # ---- runners -------------------------------------------------------------------------------------------
-    def _runner(self, chain_task_id: str) -> TaskRunner:
+    def _runner(self, chain_task_id: str, first: N) -> TaskRunner:
         assert self.ctx is not None
         with self._lock:
             runner = self.runners.get(chain_task_id)
@@ -128,6 +131,9 @@ class Agent:
                 dirs.create()
                 runner = TaskRunner(self.ctx, ReplicateState(chain_task_id, dirs, wallet=self.wallet),
                                     on_end=self._ended)
+                # Only a replicate that still has to compute holds a CPU slot (a recovered one past COMPUTED,
+                # or one asked to reveal, upload or complete, does not).
+                runner.computing = first in _COMPUTE_STEPS
                 self.runners[chain_task_id] = runner
                 self.metrics.running.set(len(self.runners))
                 runner.start()
@@ -141,11 +147,12 @@ class Agent:
     def _dispatch(self, notification: TaskNotification) -> None:
         if notification.workers_address and self.wallet not in notification.workers_address:
             return
+        kind = notification.task_notification_type
         with self._lock:
             known = notification.chain_task_id in self.runners
-        if not known and notification.task_notification_type in (N.PLEASE_WAIT, N.PLEASE_CONTINUE):
-            return
-        runner = self._runner(notification.chain_task_id)
+        if not known and (kind in (N.PLEASE_WAIT, N.PLEASE_CONTINUE) or not notification.workers_address):
+            return  # nothing to do, or a broadcast about a task this worker is not handling
+        runner = self._runner(notification.chain_task_id, kind)
         if notification.task_notification_type is N.PLEASE_ABORT:
             runner.interrupt()  # the runner may be blocked in the app container: stop it now (worker-spec §4.2)
         runner.submit(notification)

@@ -26,6 +26,7 @@ from workerpool.common.messages import (
     TaskNotificationExtra,
 )
 from workerpool.common.statuses import ReplicateStatus as S
+from workerpool.common.statuses import ReplicateStatusCause as C
 from workerpool.common.statuses import TaskNotificationType as N
 
 from . import actions, contribution
@@ -193,7 +194,11 @@ class TaskRunner:
             return self._finish(handler, gate) if isinstance(gate, Outcome) else gate.answer
         if handler.ongoing is not None:
             self._report(handler.ongoing, None)
-        outcome = handler.action(self.ctx, self.state)
+        try:
+            outcome = handler.action(self.ctx, self.state)
+        except Exception as e:  # an unexpected fault (Docker gone, disk full...) ends the step, reported
+            log.exception("%s failed unexpectedly %s", kind.value, self.state.ids())
+            outcome = Outcome.failure(C.UNKNOWN, f"{e.__class__.__name__}: {e}")
         if kind is not N.PLEASE_ABORT and self._aborting(kind):
             return None  # interrupted: the outcome of a step the scheduler cancelled is not reported
         return self._finish(handler, outcome)

@@ -11,7 +11,13 @@ import pytest
 from workerpool.common.errors import ResultVerificationFailed
 from workerpool.common.statuses import ReplicateStatusCause as Cause
 from workerpool.compute.layout import TaskDirs
-from workerpool.compute.results import digest_of_result_zip, post_compute, read_computed, write_error_result
+from workerpool.compute.results import (
+    computed_digest,
+    digest_of_result_zip,
+    post_compute,
+    read_computed,
+    write_error_result,
+)
 
 TASK = "0x" + "ab" * 32
 
@@ -102,15 +108,16 @@ def test_callback_task_digest(dirs: TaskDirs) -> None:
     assert outcome.digest == "0xb10e2d527612073b26eecdfd717e6a320cf44b4afac2b0732d9fcbe2b7fa0cf6"
 
 
-def test_declared_result_digest_wins_but_requester_recomputes(dirs: TaskDirs) -> None:
+def test_a_declared_result_digest_is_ignored_so_the_requester_can_verify(dirs: TaskDirs) -> None:
     declared = "0x" + "11" * 32
     computed = {"deterministic-output-path": "/iexec_out/result.txt", "result-digest": declared}
     _write(dirs, {"result.txt": "42"}, computed)
 
     outcome = post_compute(dirs)
 
-    assert outcome.digest == declared
-    assert digest_of_result_zip(dirs.zip_path.read_bytes()) == _sha("42")
+    assert outcome.digest == _sha("42")
+    assert digest_of_result_zip(dirs.zip_path.read_bytes()) == outcome.digest
+    assert computed_digest(dirs, read_computed(dirs.computed_json)) == outcome.digest  # what a restart restores
 
 
 def test_error_hook_result_is_deterministic(tmp_path: Path) -> None:

@@ -131,7 +131,8 @@ def test_detector_settings_defaults_and_environment_names() -> None:
 
 
 @pytest.mark.parametrize("name", ["IEXEC_CORE_RESULT_UPLOAD_TIMEOUT_S", "IEXEC_CORE_DETECTOR_PERIOD_S",
-                                  "REVEAL_TIMEOUT_PERIOD", "IEXEC_CORE_WORKER_LOST_AFTER_S"])
+                                  "REVEAL_TIMEOUT_PERIOD", "IEXEC_CORE_WORKER_LOST_AFTER_S",
+                                  "IEXEC_CORE_CHAIN_POLL_PERIOD_S"])
 def test_detector_periods_must_be_positive(name: str) -> None:
     with pytest.raises(ConfigError, match=name):
         SchedulerSettings.from_env({**REQUIRED, name: "0"})

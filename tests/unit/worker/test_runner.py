@@ -309,3 +309,48 @@ def test_the_agent_dispatcher_interrupts_a_busy_runner_on_abort(world: World) ->
     agent._dispatch(notify(N.PLEASE_ABORT, task_abort_cause=TaskAbortCause.CONSENSUS_REACHED))
 
     assert calls == ["PLEASE_WAIT", "interrupt", "PLEASE_ABORT"]
+
+
+def _agent(world: World) -> Agent:
+    agent = object.__new__(Agent)
+    agent.wallet, agent.runners, agent._lock, agent.ctx = world.wallet, {}, threading.Lock(), world.ctx
+    agent.settings = world.ctx.settings.model_copy(update={"base_dir": world.state.dirs.base_dir})
+    agent.metrics = world.ctx.metrics
+    return agent
+
+
+def test_a_broadcast_about_an_unknown_task_starts_nothing(world: World) -> None:
+    agent = _agent(world)
+
+    agent._dispatch(notify(N.PLEASE_COMPLETE))  # empty workers_address: a broadcast
+
+    assert agent.runners == {}
+    assert world.scheduler.statuses == [S.CREATED]
+
+
+def test_only_a_replicate_that_still_computes_holds_a_cpu_slot(world: World) -> None:
+    agent = _agent(world)
+    runner = agent._runner(TASK, N.PLEASE_REVEAL)
+
+    assert runner.computing is False
+    assert agent._runner(TASK, N.PLEASE_START) is runner  # the same task keeps its runner
+    runner.stop()
+
+
+def test_an_unexpected_fault_in_an_action_is_reported_as_the_step_failure(world: World) -> None:
+    runner = runner_of(world)
+    world.state.dirs.create()
+    runner._handle(N.PLEASE_START, None)
+    runner._handle(N.PLEASE_DOWNLOAD_APP, None)
+    runner._handle(N.PLEASE_DOWNLOAD_DATA, None)
+
+    def docker_gone(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("docker engine vanished")
+
+    world.ctx.runtime.run = docker_gone  # type: ignore[method-assign]
+    runner._handle(N.PLEASE_COMPUTE, None)
+
+    assert world.scheduler.statuses[-1] is S.COMPUTE_FAILED
+    details = world.scheduler.details(S.COMPUTE_FAILED)
+    assert details.cause is C.UNKNOWN
+    assert "docker engine vanished" in (details.error_message or "")

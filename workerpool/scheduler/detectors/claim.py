@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 #: History marker of a claimed task (``TaskStatusEntry.status``).
 CLAIMED = "CLAIMED"
+#: History marker of a failed task that turned out COMPLETED on chain: nothing to claim, never look again.
+NOTHING_TO_CLAIM = "NOTHING_TO_CLAIM"
 
 
 class ClaimAction(str, enum.Enum):
@@ -57,7 +59,7 @@ class ClaimDetector:
 
     def run(self, now: float) -> None:
         claimed = exists().where(TaskStatusEntry.chain_task_id == Task.chain_task_id,
-                                 TaskStatusEntry.status == CLAIMED)
+                                 TaskStatusEntry.status.in_([CLAIMED, NOTHING_TO_CLAIM]))
         with self.db.session() as s:
             ids = s.scalars(select(Task.chain_task_id).where(Task.status == T.FAILED.value,
                                                              Task.final_deadline <= int(now), ~claimed)).all()
@@ -73,7 +75,8 @@ class ClaimDetector:
             assert task is not None
             action = claim_action(self.poco.view_task(chain_task_id).status)
             if action is ClaimAction.NONE:
-                log.debug("failed task is COMPLETED on chain: nothing to claim [task=%s]", chain_task_id)
+                log.info("failed task is COMPLETED on chain: nothing to claim [task=%s]", chain_task_id)
+                s.add(TaskStatusEntry(chain_task_id=chain_task_id, status=NOTHING_TO_CLAIM))
                 return
             tx_hash, block = "", 0
             if action is ClaimAction.RECORD:
