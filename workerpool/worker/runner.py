@@ -112,8 +112,17 @@ class TaskRunner:
         """
         self._abort_pending.set()
         if self.busy:
-            stopped = self.ctx.runtime.stop_containers(self.state.chain_task_id)
-            log.warning("abort requested while busy: %d container(s) stopped %s", stopped, self.state.ids())
+            # The container may not exist yet (the step is about to start it): keep stopping until the step ends.
+            threading.Thread(target=self._stop_until_idle, name=f"abort-{self.state.chain_task_id[:10]}",
+                             daemon=True).start()
+
+    def _stop_until_idle(self, period_s: float = 0.5, limit_s: float = 120.0) -> None:
+        deadline = time.monotonic() + limit_s
+        stopped = 0
+        while self.busy and self._abort_pending.is_set() and time.monotonic() < deadline:
+            stopped += self.ctx.runtime.stop_containers(self.state.chain_task_id)
+            time.sleep(period_s)
+        log.warning("abort requested while busy: %d container(s) stopped %s", stopped, self.state.ids())
 
     def stop(self) -> None:
         self._queue.put(None)

@@ -279,6 +279,46 @@ def test_an_abort_interrupts_the_running_app_and_is_handled_next(tmp_path: Path)
     assert not world.state.dirs.task_dir.exists() and runner.finished
 
 
+class LateStartRuntime(BlockingRuntime):
+    """The container appears only after a stop was already attempted (abort just before the start)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.may_start = threading.Event()
+        self.container_up = False
+
+    def _block(self, spec: ContainerSpec) -> ContainerRun:
+        assert self.may_start.wait(10)
+        self.container_up = True
+        self.killed.clear()
+        return super()._block(spec)
+
+    def stop_containers(self, name_contains: str) -> int:
+        if not self.container_up:
+            return 0  # nothing to stop yet
+        return super().stop_containers(name_contains)
+
+
+def test_an_abort_just_before_the_container_starts_still_stops_it(tmp_path: Path) -> None:
+    runtime = LateStartRuntime()
+    world = make_world(tmp_path, runtime=runtime)
+    ended = threading.Event()
+    runner = TaskRunner(world.ctx, world.state, on_end=lambda task_id: ended.set())
+    world.state.dirs.create()
+    runner.start()
+    runner.submit(notify(N.PLEASE_START))
+    while not runner.busy:
+        threading.Event().wait(0.01)
+
+    runner.interrupt()
+    runner.submit(notify(N.PLEASE_ABORT, task_abort_cause=TaskAbortCause.CONTRIBUTION_TIMEOUT))
+    runtime.may_start.set()  # the container starts after the first stop attempt found nothing
+
+    assert ended.wait(10)
+    assert world.scheduler.statuses[-1] is S.ABORTED_ON_CONTRIBUTION_TIMEOUT
+    assert runner.finished
+
+
 def test_an_idle_runner_is_not_sent_a_container_stop(world: World) -> None:
     runner = runner_of(world)
 
