@@ -32,7 +32,7 @@ from workerpool.common.statuses import TaskNotificationType as N
 from .db.engine import Database
 from .db.tables import Replicate, Task, TaskStatusEntry
 from .notifications import NotificationHub
-from .replicates import record_status
+from .replicates import learn_contribution, record_status
 
 if TYPE_CHECKING:
     from .detectors.base import DetectorSchedule
@@ -155,7 +155,7 @@ class TaskEngine:
                 continue
             contribution = self.poco.view_contribution(task.chain_task_id, replicate.worker)
             if contribution.status in (ChainContributionStatus.CONTRIBUTED, ChainContributionStatus.PROVED):
-                replicate.contribution_hash = contribution.result_hash
+                learn_contribution(self.poco, replicate, contribution.result_hash)
                 # A worker still reporting will say CONTRIBUTED itself (recording it here too raced with its
                 # report); only a silent worker's status is written by the pool manager.
                 if R(replicate.status) in (R.RECOVERING, R.WORKER_LOST):

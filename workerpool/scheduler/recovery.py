@@ -25,7 +25,7 @@ from workerpool.common.statuses import TaskNotificationType as N
 from .db.engine import Database
 from .db.tables import Replicate, Task
 from .history import last_relevant
-from .replicates import record_status
+from .replicates import learn_contribution, record_status
 
 __all__ = ["Recovery"]
 
@@ -80,7 +80,7 @@ class Recovery:
                 return (N.PLEASE_DOWNLOAD_APP if last.position < R.COMPUTED.position or last.is_failure()
                         else N.PLEASE_CONTRIBUTE), {}
             if not replicate.contribution_hash:
-                replicate.contribution_hash = contribution.result_hash
+                learn_contribution(self.poco, replicate, contribution.result_hash)
                 record_status(s, replicate, R.CONTRIBUTED, M.POOL_MANAGER)
             return N.PLEASE_WAIT, {}
         if contribution.status is CC.UNSET or contribution.result_hash != task.consensus:

@@ -28,7 +28,7 @@ from .db.tables import Replicate, ReplicateStatusEntry, Task, TaskLog
 from .results import ResultStore
 from .workflow import REPEATABLE, can_transition, next_action
 
-__all__ = ["ReplicateUpdater", "record_status", "since_last_restart"]
+__all__ = ["ReplicateUpdater", "record_status", "since_last_restart", "learn_contribution"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,13 @@ def record_status(s: Session, replicate: Replicate, status: ReplicateStatus, mod
     replicate.status = status.value
     s.flush()
     s.refresh(replicate)
+
+
+def learn_contribution(poco: PocoClient, replicate: Replicate, result_hash: str) -> None:
+    """Remember the on-chain contribution of the replicate's worker: its result hash and PoCo weight (the two
+    facts the consensus prediction of the supply needs)."""
+    replicate.contribution_hash = result_hash
+    replicate.worker_weight = worker_weight(poco.view_score(replicate.worker))
 
 
 @dataclass(eq=False)  # not frozen: raising sets __traceback__ on the instance
@@ -129,13 +136,11 @@ class ReplicateUpdater:
             contribution = self.poco.view_contribution(replicate.chain_task_id, replicate.worker)
             if contribution.status not in (ChainContributionStatus.CONTRIBUTED, ChainContributionStatus.PROVED):
                 return False
-            weight = worker_weight(self.poco.view_score(replicate.worker))
+            learn_contribution(self.poco, replicate, contribution.result_hash)
         except ChainError as e:  # the contribution detectors catch up later
             log.warning("cannot read the contribution: %s [task=%s worker=%s]", e, replicate.chain_task_id,
                         replicate.worker)
             return False
-        replicate.contribution_hash = contribution.result_hash
-        replicate.worker_weight = weight
         record_status(s, replicate, S.CONTRIBUTED, ReplicateStatusModifier.POOL_MANAGER)
         log.info("replicate CONTRIBUTED on chain after %s [task=%s worker=%s]", reported.value,
                  replicate.chain_task_id, replicate.worker)
@@ -148,8 +153,7 @@ class ReplicateUpdater:
                                            {ChainContributionStatus.CONTRIBUTED, ChainContributionStatus.PROVED})
             if contribution is None:
                 raise _Refusal(422, "no contribution of this worker on chain for this task")
-            replicate.contribution_hash = contribution
-            replicate.worker_weight = worker_weight(self.poco.view_score(replicate.worker))
+            learn_contribution(self.poco, replicate, contribution)
         elif status is S.REVEALED:
             if self._confirmed(task.chain_task_id, replicate.worker, {ChainContributionStatus.PROVED}) is None:
                 raise _Refusal(422, "no reveal of this worker on chain for this task")

@@ -28,11 +28,10 @@ from workerpool.common.statuses import ReplicateStatus as R
 from workerpool.common.statuses import ReplicateStatusModifier as M
 from workerpool.common.statuses import TaskStatus as T
 
-from ..consensus import worker_weight
 from ..db.engine import Database
 from ..db.tables import Replicate, Task, utcnow
 from ..history import last_change, last_relevant
-from ..replicates import record_status
+from ..replicates import learn_contribution, record_status
 from .base import Poke
 from .reveal_timeout import REVEAL_PHASE
 
@@ -115,8 +114,7 @@ class UnnotifiedDetector:
                 return False
             learnt = not replicate.contribution_hash
             if learnt:
-                replicate.contribution_hash = contribution.result_hash
-                replicate.worker_weight = worker_weight(self.poco.view_score(replicate.worker))
+                learn_contribution(self.poco, replicate, contribution.result_hash)
             return self._record(s, replicate, target) or learnt
 
     def _record(self, s: Session, replicate: Replicate, target: R) -> bool:
