@@ -30,10 +30,9 @@ from .db.tables import Replicate, Task
 from .deals import DealWatcher
 from .detectors import (
     ClaimDetector,
-    ContributionTimeoutDetector,
+    DeadlinesDetector,
     Detector,
     DetectorSchedule,
-    FinalDeadlineDetector,
     RevealTimeoutDetector,
     UnnotifiedDetector,
     UploadTimeoutDetector,
@@ -118,10 +117,9 @@ class SchedulerServices:
         s, poke, period_s = self.settings, self.loop.poke, self.settings.detector_period_s
         return [
             WorkerLostDetector(self.db, lost_after_s=s.worker_lost_after_s, period_s=period_s, poke=poke),
-            ContributionTimeoutDetector(self.db, period_s=period_s, poke=poke),
+            DeadlinesDetector(self.db, period_s=period_s, poke=poke),
             RevealTimeoutDetector(self.db, self.poco, self.notifications, period_s=s.reveal_timeout_period_s,
                                   poke=poke),
-            FinalDeadlineDetector(self.db, period_s=period_s, poke=poke),
             ClaimDetector(self.db, self.poco, period_s=period_s),
             UnnotifiedDetector(self.db, self.poco, period_s=period_s, grace_s=s.unnotified_grace_s, poke=poke),
             UploadTimeoutDetector(self.db, timeout_s=s.result_upload_timeout_s, period_s=period_s,

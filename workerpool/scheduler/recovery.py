@@ -24,6 +24,7 @@ from workerpool.common.statuses import TaskNotificationType as N
 
 from .db.engine import Database
 from .db.tables import Replicate, Task
+from .detectors.deadlines import CONTRIBUTION_PHASE
 from .history import last_relevant
 from .replicates import learn_contribution, record_status
 
@@ -31,7 +32,6 @@ __all__ = ["Recovery"]
 
 log = logging.getLogger(__name__)
 T = TaskStatus
-_CONTRIBUTION_PHASE = {T.RECEIVED, T.INITIALIZING, T.INITIALIZED, T.RUNNING}
 
 
 class Recovery:
@@ -75,7 +75,7 @@ class Recovery:
         contribution = self.poco.view_contribution(task.chain_task_id, replicate.worker)
         if contribution.status is CC.REJECTED:
             return N.PLEASE_ABORT, {"taskAbortCause": TaskAbortCause.UNKNOWN.value}
-        if status in _CONTRIBUTION_PHASE:
+        if status in CONTRIBUTION_PHASE:
             if contribution.status is CC.UNSET:
                 return (N.PLEASE_DOWNLOAD_APP if last.position < R.COMPUTED.position or last.is_failure()
                         else N.PLEASE_CONTRIBUTE), {}

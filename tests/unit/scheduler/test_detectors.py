@@ -16,7 +16,7 @@ from workerpool.common.statuses import TaskStatus as T
 from workerpool.scheduler.db.tables import Replicate, ReplicateStatusEntry
 from workerpool.scheduler.detectors.base import DetectorSchedule
 from workerpool.scheduler.detectors.claim import ClaimAction, claim_action
-from workerpool.scheduler.detectors.contribution_timeout import contribution_timed_out
+from workerpool.scheduler.detectors.deadlines import contribution_timed_out
 from workerpool.scheduler.detectors.reveal_timeout import reveal_timed_out, should_reopen
 from workerpool.scheduler.detectors.unnotified import chain_target, is_candidate, missing_statuses
 from workerpool.scheduler.detectors.upload_timeout import upload_timed_out
