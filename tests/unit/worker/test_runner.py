@@ -259,14 +259,20 @@ class BlockingRuntime(FakeRuntime):
         return super().stop_containers(name_contains)
 
 
-def test_an_abort_interrupts_the_running_app_and_is_handled_next(tmp_path: Path) -> None:
-    runtime = BlockingRuntime()
+def _started(tmp_path: Path, runtime: FakeRuntime) -> tuple[World, TaskRunner, threading.Event]:
+    """A runner on its own thread, sent PLEASE_START; the event is set when the runner ends."""
     world = make_world(tmp_path, runtime=runtime)
     ended = threading.Event()
     runner = TaskRunner(world.ctx, world.state, on_end=lambda task_id: ended.set())
     world.state.dirs.create()
     runner.start()
     runner.submit(notify(N.PLEASE_START))
+    return world, runner, ended
+
+
+def test_an_abort_interrupts_the_running_app_and_is_handled_next(tmp_path: Path) -> None:
+    runtime = BlockingRuntime()
+    world, runner, ended = _started(tmp_path, runtime)
     assert runtime.started.wait(10)
 
     runner.interrupt()  # what the agent's dispatcher does on PLEASE_ABORT, before queueing it
@@ -301,12 +307,7 @@ class LateStartRuntime(BlockingRuntime):
 
 def test_an_abort_just_before_the_container_starts_still_stops_it(tmp_path: Path) -> None:
     runtime = LateStartRuntime()
-    world = make_world(tmp_path, runtime=runtime)
-    ended = threading.Event()
-    runner = TaskRunner(world.ctx, world.state, on_end=lambda task_id: ended.set())
-    world.state.dirs.create()
-    runner.start()
-    runner.submit(notify(N.PLEASE_START))
+    world, runner, ended = _started(tmp_path, runtime)
     while not runner.busy:
         threading.Event().wait(0.01)
 
